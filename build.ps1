@@ -1,0 +1,99 @@
+<#
+.SYNOPSIS
+    Builds, tests and demonstrates the LoraLego module.
+.DESCRIPTION
+    Build   : compiles the solution and lays the module out in out/LoraLego (tests use only that folder).
+    Test    : Build, then xunit (engine) and Pester (module) with one closing line "N passed, N failed, N skipped".
+    Demo    : Build, then runs samples/demo.ps1 against the sample adapters shipped in samples/.
+    Samples : regenerates the sample adapters in samples/ (deterministic, byte-identical).
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Build', 'Test', 'Demo', 'Samples')]
+    [string] $Task = 'Build',
+
+    [ValidateSet('Debug', 'Release')]
+    [string] $Configuration = 'Release'
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+$root = $PSScriptRoot
+$out = Join-Path $root 'out'
+$moduleOut = Join-Path $out 'LoraLego'
+
+function Invoke-Native {
+    param([string] $Command, [string[]] $Arguments)
+    & $Command @Arguments
+    if ($LASTEXITCODE -ne 0) { throw "'$Command $($Arguments -join ' ')' failed with exit code $LASTEXITCODE." }
+}
+
+function Get-NuGetPackagesFolder {
+    if ($env:NUGET_PACKAGES) { return $env:NUGET_PACKAGES }
+    return Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages'
+}
+
+function Invoke-Build {
+    Invoke-Native dotnet @('build', (Join-Path $root 'LoraLego.sln'), '-c', $Configuration, '--nologo', '-v', 'q', '-clp:ErrorsOnly')
+    $bin = Join-Path $root "src/LoraLego.PowerShell/bin/$Configuration/netstandard2.0"
+    if (Test-Path $moduleOut) { Remove-Item $moduleOut -Recurse -Force }
+    $deps = New-Item -ItemType Directory -Path (Join-Path $moduleOut 'Dependencies') -Force
+    # The cmdlet assembly sits beside the manifest; everything it depends on lives in Dependencies/
+    # and is served by the module's own resolver (see ModuleInitializer.cs), so other modules'
+    # versions of the same libraries do not clash with ours.
+    Copy-Item (Join-Path $bin 'LoraLego.PowerShell.dll') $moduleOut
+    Get-ChildItem $bin -Filter *.dll | Where-Object Name -NE 'LoraLego.PowerShell.dll' |
+        Copy-Item -Destination $deps.FullName
+    Copy-Item (Join-Path $root 'module/*') $moduleOut -Recurse
+    Write-Host "Module laid out in $moduleOut"
+}
+
+function Invoke-Tests {
+    Invoke-Build
+    $results = Join-Path $out 'testresults'
+    if (Test-Path $results) { Remove-Item $results -Recurse -Force }
+    New-Item -ItemType Directory -Path $results | Out-Null
+
+    # xunit: the engine. Counts come from the trx file, not from console text.
+    $trx = Join-Path $results 'xunit.trx'
+    & dotnet test (Join-Path $root 'tests/LoraLego.Tests/LoraLego.Tests.csproj') -c $Configuration --nologo `
+        --logger "trx;LogFileName=$trx" --logger 'console;verbosity=minimal'
+    $xunitExit = $LASTEXITCODE
+    $xunit = @{ Passed = 0; Failed = 0; Skipped = 0 }
+    if (Test-Path $trx) {
+        $c = ([xml](Get-Content -Raw $trx)).TestRun.ResultSummary.Counters
+        $xunit.Passed = [int]$c.passed
+        $xunit.Failed = [int]$c.failed + [int]$c.error + [int]$c.timeout + [int]$c.aborted
+        $xunit.Skipped = [int]$c.notExecuted
+    }
+    elseif ($xunitExit -ne 0) { $xunit.Failed = 1 }
+
+    # Pester: the module as users see it, in a fresh process so the built DLLs load cleanly.
+    Invoke-Native dotnet @('restore', (Join-Path $root 'tools/restore/Tools.csproj'), '--nologo', '-v', 'q')
+    $pesterPsd1 = Join-Path (Get-NuGetPackagesFolder) 'pester/5.7.1/tools/Pester.psd1'
+    $pesterJson = Join-Path $results 'pester.json'
+    $runner = Join-Path $root 'tests/pester/Run-Pester.ps1'
+    & dotnet pwsh -NoProfile -NonInteractive -File $runner -PesterPath $pesterPsd1 -ModulePath $moduleOut -ResultPath $pesterJson
+    $pester = @{ Passed = 0; Failed = 1; Skipped = 0 }
+    if (Test-Path $pesterJson) { $pester = Get-Content -Raw $pesterJson | ConvertFrom-Json -AsHashtable }
+
+    $passed = $xunit.Passed + $pester.Passed
+    $failed = $xunit.Failed + $pester.Failed
+    $skipped = $xunit.Skipped + $pester.Skipped
+    Write-Host "xunit: $($xunit.Passed) passed, $($xunit.Failed) failed, $($xunit.Skipped) skipped; Pester: $($pester.Passed) passed, $($pester.Failed) failed, $($pester.Skipped) skipped"
+    Write-Host "$passed passed, $failed failed, $skipped skipped"
+    if ($failed -gt 0) { exit 1 }
+}
+
+switch ($Task) {
+    'Build' { Invoke-Build }
+    'Test' { Invoke-Tests }
+    'Demo' {
+        Invoke-Build
+        & dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $root 'samples/demo.ps1') -ModulePath $moduleOut
+        if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+    }
+    'Samples' {
+        Invoke-Native dotnet @('run', '--project', (Join-Path $root 'tools/SampleGen/SampleGen.csproj'), '-c', $Configuration, '--', (Join-Path $root 'samples'))
+    }
+}

@@ -1,0 +1,3 @@
+namespace LoraLego;
+
+internal static class Placeholder { }
