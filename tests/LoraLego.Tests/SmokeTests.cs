@@ -5,5 +5,5 @@ namespace LoraLego.Tests;
 public class SmokeTests
 {
     [Fact]
-    public void EngineAssemblyLoads() => Assert.Equal("LoraLego", typeof(LoraLego.Placeholder).Assembly.GetName().Name);
+    public void EngineAssemblyLoads() => Assert.Equal("LoraLego", typeof(LoraLego.Units.UnitBlock).Assembly.GetName().Name);
 }

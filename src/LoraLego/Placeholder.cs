@@ -1,3 +1,0 @@
-namespace LoraLego;
-
-internal static class Placeholder { }
