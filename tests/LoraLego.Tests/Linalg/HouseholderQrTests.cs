@@ -12,6 +12,7 @@ public class HouseholderQrTests
     [InlineData(50, 6)]
     [InlineData(7, 7)]
     [InlineData(4, 9)]
+    [InlineData(600, 48)] // several panels, trailing columns on threads
     public void QTimesRReconstructsTheMatrixAndQIsOrthonormal(int rows, int columns)
     {
         var m = RandomMatrix(rows, columns, rows * 100 + columns);
