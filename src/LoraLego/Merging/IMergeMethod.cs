@@ -49,6 +49,9 @@ public sealed class MergeOptions
 
     public int Seed { get; set; }
 
+    /// <summary>How KnOTS merges the per-source V blocks of the shared SVD basis.</summary>
+    public KnotsMerge KnotsMerge { get; set; } = KnotsMerge.Ties;
+
     /// <summary>Options as name=value pairs, written into the output's provenance metadata.</summary>
     public IDictionary<string, string> Describe(string method)
     {
@@ -56,6 +59,7 @@ public sealed class MergeOptions
         if (Rank is int r) d["rank"] = r.ToString(System.Globalization.CultureInfo.InvariantCulture);
         d["density"] = Density.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
         d["sign_election"] = SignElection.ToString();
+        if (method == "knots") d["knots_merge"] = KnotsMerge.ToString();
         return d;
     }
 }
