@@ -46,7 +46,7 @@ public sealed class SplitLoraMsuCommand : LoraCmdletBase
             {
                 if (StopToken.IsCancellationRequested) throw new PipelineStoppedException();
                 if (!modules.Matches(module.Name)) continue;
-                if (!layers.Matches(ModuleNames.LayerOf(module.Name) ?? string.Empty)) continue;
+                if (!layers.Matches(ModuleLayers.LayerOf(module.Name) ?? string.Empty)) continue;
                 for (int i = 0; i < module.Rank; i++) WriteObject(new LoraUnit(module, i, Weight));
             }
         }

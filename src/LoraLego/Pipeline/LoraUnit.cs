@@ -50,7 +50,7 @@ public sealed class LoraUnit
     public string Module => Template.Name;
 
     /// <summary>The module's layer: the first numeric component of its path, or null.</summary>
-    public string? Layer => ModuleNames.LayerOf(Template.Name);
+    public string? Layer => ModuleLayers.LayerOf(Template.Name);
 
     public int Index { get; }
 

@@ -1,7 +1,7 @@
 namespace LoraLego.Pipeline;
 
 /// <summary>Reads structure out of module paths such as transformer.h.3.attn.c_attn.</summary>
-public static class ModuleNames
+public static class ModuleLayers
 {
     /// <summary>
     /// The first all-digit component of the path ("3" in transformer.h.3.attn.c_attn and in
