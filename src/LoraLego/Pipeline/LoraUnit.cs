@@ -26,10 +26,13 @@ public sealed class LoraUnit
         Weight = weight;
         Scale = source.Scale * weight;
         Method = "Source";
+        Origins = new[] { source.Adapter };
+        MadeWith = new Dictionary<string, string>();
     }
 
     /// <summary>A computed unit owning its vectors; <paramref name="template"/> names and shapes its module.</summary>
-    public LoraUnit(string adapter, LoraModule template, int index, float[] a, float[] b, double scale, string method, ClusterDetails? cluster = null)
+    public LoraUnit(string adapter, LoraModule template, int index, float[] a, float[] b, double scale, string method,
+        IReadOnlyList<LoraAdapter> origins, IReadOnlyDictionary<string, string> madeWith, ClusterDetails? cluster = null)
     {
         if (a.Length != template.InFeatures) throw new ArgumentException($"a has {a.Length} values; module '{template.Name}' takes {template.InFeatures}.", nameof(a));
         if (b.Length != template.OutFeatures) throw new ArgumentException($"b has {b.Length} values; module '{template.Name}' gives {template.OutFeatures}.", nameof(b));
@@ -40,6 +43,8 @@ public sealed class LoraUnit
         Scale = scale;
         Method = method;
         Cluster = cluster;
+        Origins = origins;
+        MadeWith = madeWith;
         _a = a;
         _b = b;
     }
@@ -78,6 +83,12 @@ public sealed class LoraUnit
     public LoraModule Template { get; }
 
     public ClusterDetails? Cluster { get; }
+
+    /// <summary>The adapters the unit was made from (its own adapter for a split unit; a cluster's members' adapters).</summary>
+    public IReadOnlyList<LoraAdapter> Origins { get; }
+
+    /// <summary>The method and options that made a computed unit (empty for split units), kept for provenance.</summary>
+    public IReadOnlyDictionary<string, string> MadeWith { get; }
 
     public bool IsCentroid => Cluster is not null;
 
