@@ -5,8 +5,9 @@
 #>
 Set-StrictMode -Version Latest
 . $PSScriptRoot/HelpMarkdown.ps1
+. $PSScriptRoot/CommandModel.ps1
 . $PSScriptRoot/MamlWriter.ps1
 . $PSScriptRoot/AboutText.ps1
 
 Export-ModuleMember -Function Import-Markdig, Get-MarkdigPath, Read-CommandMarkdown, ConvertFrom-SimpleYaml,
-    Write-MamlFile, Get-ParameterModel, Get-DocumentedParameterName, Get-FriendlyTypeName, ConvertTo-AboutHelpText
+    Write-MamlFile, Get-ParameterModel, Get-DocumentedParameterName, Get-FriendlyTypeName, Format-ParameterYaml, Get-SyntaxSetName, ConvertTo-AboutHelpText
