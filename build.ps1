@@ -3,8 +3,8 @@
     Builds, tests and demonstrates the LoraLego module.
 .DESCRIPTION
     Build   : compiles the solution, lays the module out in out/LoraLego (tests use only that folder),
-              stamps the manifest's ModuleVersion from Directory.Build.props <Version> (the one place
-              the version lives) and builds help from docs/en-US (tools/help/Build-Help.ps1).
+              stamps the manifest's ModuleVersion from Directory.Build.props <Version> and its
+              CmdletsToExport from the compiled cmdlets (one source of truth for each) and builds help from docs/en-US (tools/help/Build-Help.ps1).
     Test    : Build and Package, then xunit (engine) and Pester (module) with one closing line "N passed, N failed, N skipped".
     Package : Build, then out/package/LoraLego.<version>.nupkg (Compress-PSResource), installable with
               Install-PSResource / Save-PSResource from any repository that serves that folder.
@@ -51,7 +51,7 @@ function Invoke-Build {
         Copy-Item -Destination $deps.FullName
     Copy-Item (Join-Path $root 'module/*') $moduleOut -Recurse
     Copy-Item (Join-Path $root 'LICENSE') $moduleOut
-    Set-ModuleVersion (Join-Path $moduleOut 'LoraLego.psd1') (Get-ProjectVersion)
+    Complete-Manifest (Join-Path $moduleOut 'LoraLego.psd1') (Get-ProjectVersion) @(Get-CompiledCmdletName (Join-Path $moduleOut 'LoraLego.PowerShell.dll') | Sort-Object)
     Write-Host "Module laid out in $moduleOut"
 
     # Help reads the compiled cmdlets, so it runs in a fresh pwsh that imports the module just laid out.
@@ -61,15 +61,46 @@ function Invoke-Build {
         '-MarkdigPath', (Join-Path (Get-NuGetPackagesFolder) 'markdig/1.6.0/lib/netstandard2.0/Markdig.dll'))
 }
 
+function Get-CompiledCmdletName([string] $Path) {
+    # The [Cmdlet(verb, noun)] attributes of the public classes, read from metadata: nothing is
+    # loaded into this process, so the file stays unlocked and no dependency needs resolving.
+    $stream = [IO.File]::OpenRead($Path)
+    try {
+        $pe = [System.Reflection.PortableExecutable.PEReader]::new($stream)
+        $md = [System.Reflection.Metadata.PEReaderExtensions]::GetMetadataReader($pe)
+        foreach ($typeHandle in $md.TypeDefinitions) {
+            $type = $md.GetTypeDefinition($typeHandle)
+            if (($type.Attributes -band [Reflection.TypeAttributes]::VisibilityMask) -ne [Reflection.TypeAttributes]::Public) { continue }
+            foreach ($attributeHandle in $type.GetCustomAttributes()) {
+                $attribute = $md.GetCustomAttribute($attributeHandle)
+                if ($attribute.Constructor.Kind -ne 'MemberReference') { continue }
+                $constructor = $md.GetMemberReference([System.Reflection.Metadata.MemberReferenceHandle]$attribute.Constructor)
+                if ($constructor.Parent.Kind -ne 'TypeReference') { continue }
+                $owner = $md.GetTypeReference([System.Reflection.Metadata.TypeReferenceHandle]$constructor.Parent)
+                if ($md.GetString($owner.Name) -ne 'CmdletAttribute') { continue }
+                $blob = $md.GetBlobReader($attribute.Value)
+                $null = $blob.ReadUInt16()
+                "$($blob.ReadSerializedString())-$($blob.ReadSerializedString())"
+            }
+        }
+    } finally { $stream.Dispose() }
+}
+
 function Get-ProjectVersion {
     ([xml](Get-Content -Raw (Join-Path $root 'Directory.Build.props'))).Project.PropertyGroup.Version | Where-Object { $_ } | Select-Object -First 1
 }
 
-function Set-ModuleVersion([string] $Manifest, [string] $Version) {
-    # module/LoraLego.psd1 carries a placeholder; the laid-out copy gets the assemblies' version.
+function Complete-Manifest([string] $Manifest, [string] $Version, [string[]] $Cmdlets) {
+    # module/LoraLego.psd1 leaves two things to the build, so each has one source of truth:
+    # ModuleVersion (Directory.Build.props, like the assemblies) and CmdletsToExport (the
+    # cmdlets compiled into the module). The laid-out copy gets both as explicit literals.
     $text = Get-Content -Raw $Manifest
+    $list = ($Cmdlets | ForEach-Object { "'$_'" }) -join ', '
     $stamped = $text -replace "(?m)^(\s*ModuleVersion\s*=\s*)'[^']*'", "`${1}'$Version'"
-    if ($stamped -eq $text -and $text -notmatch "ModuleVersion\s*=\s*'$([regex]::Escape($Version))'") { throw "No ModuleVersion line to stamp in $Manifest." }
+    $stamped = $stamped -replace "(?m)^(\s*CmdletsToExport\s*=\s*)@\([^)]*\)", "`${1}@($list)"
+    if ($stamped -notmatch "(?m)^\s*ModuleVersion\s*=\s*'$([regex]::Escape($Version))'" -or $stamped -notmatch "(?m)^\s*CmdletsToExport\s*=\s*@\($([regex]::Escape($list))\)") {
+        throw "Could not stamp ModuleVersion and CmdletsToExport into $Manifest."
+    }
     Set-Content -Path $Manifest -Value $stamped -NoNewline
 }
 

@@ -1,7 +1,7 @@
 @{
     RootModule           = 'LoraLego.PowerShell.dll'
     # Stamped by build.ps1 from <Version> in Directory.Build.props, the one place the version lives,
-    # so the module and its assemblies always agree. This source copy is never imported.
+    # so the module and its assemblies always agree. This source copy is never imported as is.
     ModuleVersion        = '0.0.0'
     GUID                 = '6f1d0c3e-7a52-4b7e-9d8e-2b1f4c9a5e71'
     Author               = 'LoraLego developers'
@@ -12,10 +12,13 @@
     CompatiblePSEditions = @('Desktop', 'Core')
     FormatsToProcess     = @('LoraLego.Format.ps1xml')
     # Explicit lists (never wildcards): PowerShell reads them to auto-load the module without
-    # loading the assembly. tests/pester/Manifest.Tests.ps1 checks CmdletsToExport against the
-    # cmdlets compiled into LoraLego.PowerShell.dll.
+    # loading the assembly. build.ps1 writes into CmdletsToExport the name of every [Cmdlet]
+    # class compiled into LoraLego.PowerShell.dll (the code is the one place a cmdlet is
+    # declared); out/LoraLego/LoraLego.psd1 then reads, for example,
+    #   CmdletsToExport = @('Get-LoraAdapter', 'Invoke-LoraCluster', 'Measure-LoraMerge', 'Merge-LoraAdapter', 'Split-LoraMsu')
+    # tests/pester/Manifest.Tests.ps1 checks the result against the assembly.
     FunctionsToExport    = @()
-    CmdletsToExport      = @('Get-LoraAdapter', 'Split-LoraMsu', 'Invoke-LoraCluster', 'Merge-LoraAdapter', 'Measure-LoraMerge')
+    CmdletsToExport      = @()
     VariablesToExport    = @()
     AliasesToExport      = @()
     PrivateData          = @{

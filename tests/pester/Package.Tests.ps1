@@ -65,7 +65,7 @@ finally { Unregister-PSResourceRepository -Name '$script:Repository' }
 `$ErrorActionPreference = 'Stop'
 Import-Module '$manifest'
 `$m = Get-Module LoraLego
-`$about = (Get-Help about_LoraLego | Out-String) -match 'minimal semantic unit'
+`$about = (Get-Help about_LoraLego | Out-String) -match 'minimal\s+semantic\s+unit'
 `$sample = '$($sample.FullName)'
 `$adapters = if (`$sample -and (Get-Command Get-LoraAdapter -Module LoraLego -ErrorAction SilentlyContinue)) { @(Get-LoraAdapter -LiteralPath `$sample).Count } else { -1 }
 [pscustomobject]@{ Base = `$m.ModuleBase; Version = `$m.Version.ToString(); Cmdlets = @(`$m.ExportedCmdlets.Keys); About = `$about; Adapters = `$adapters } | ConvertTo-Json -Compress
