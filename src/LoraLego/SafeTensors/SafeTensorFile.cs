@@ -9,7 +9,7 @@ namespace LoraLego.SafeTensors;
 /// <summary>
 /// A validated safetensors header. Keeps no handle open: every read opens the file read-only
 /// (sharing read and delete), seeks to the tensor and streams it in chunks, so a file is never
-/// loaded whole and never opened for writing.
+/// loaded whole and never opened for writing. Immutable, so safe to read from several threads.
 /// </summary>
 public sealed class SafeTensorFile
 {
@@ -83,8 +83,9 @@ public sealed class SafeTensorFile
             SafeTensorHeaderParser.Parse(fullPath, header, fileLength - dataStart, out Dictionary<string, string> metadata, out List<TensorInfo> tensors);
             return new SafeTensorFile(fullPath, fileLength, dataStart, metadata, tensors);
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException || ex is NotSupportedException)
         {
+            // NotSupportedException: a pipe or device without a length.
             throw new SafeTensorsException(SafeTensorsErrorKind.ReadFailed, fullPath, null, ex.Message, ex);
         }
     }

@@ -68,6 +68,11 @@ public sealed class SafeTensorWriter : IDisposable
         }
 
         byte[] header = BuildHeader(metadata);
+        if (Directory.Exists(this.path))
+        {
+            throw Fail(SafeTensorsErrorKind.OutputExists, null, "a folder of that name exists");
+        }
+
         if (!overwrite && File.Exists(this.path))
         {
             throw Fail(SafeTensorsErrorKind.OutputExists, null, "the file already exists (pass overwrite to replace it)");

@@ -74,6 +74,9 @@ public class SafeTensorHeaderRuleTests
     [InlineData("")]                                      // empty header
     [InlineData("   ")]                                   // only whitespace
     [InlineData("{} {}")]                                 // two values
+    [InlineData("\uFEFF{}")]                             // byte order mark
+    [InlineData("{\"\\ud800\": {" + F32Pair + "}}")]     // escaped lone surrogate as a name
+    [InlineData("{\"__metadata__\":{\"k\":\"\\udc00\"}}")] // ... and as a metadata value
     public void MalformedJsonIsHeaderNotJson(string header)
     {
         using var dir = new TempDirectory();

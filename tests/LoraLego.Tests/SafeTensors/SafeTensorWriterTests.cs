@@ -100,6 +100,16 @@ public class SafeTensorWriterTests
     }
 
     [Fact]
+    public void FolderAtTheOutputPathIsOutputExistsEvenWithOverwrite()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("folder.safetensors");
+        Directory.CreateDirectory(path);
+        SafeTensorAssert.Fails(SafeTensorsErrorKind.OutputExists, path, () => new SafeTensorWriter(path, TwoTensors, null, overwrite: true), category: LoraErrorCategory.ResourceExists);
+        Assert.Empty(Directory.GetFiles(dir.Path));
+    }
+
+    [Fact]
     public void OverwriteReplacesTheExistingFileOnCommitOnly()
     {
         using var dir = new TempDirectory();
