@@ -89,6 +89,42 @@ public class SafeTensorWriterTests
     }
 
     [Fact]
+    public void OutputCreatedDuringTheWriteIsOutputExistsAndKept()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("race.safetensors");
+        using var writer = new SafeTensorWriter(path, TwoTensors, null);
+        writer.WriteTensor("b.first", new float[3]);
+        writer.WriteTensor("a.second", new float[5]);
+        File.WriteAllText(path, "someone else's");
+        SafeTensorAssert.Fails(SafeTensorsErrorKind.OutputExists, path, () => writer.Commit(), category: LoraErrorCategory.ResourceExists);
+        Assert.Equal("someone else's", File.ReadAllText(path));
+        Assert.Single(Directory.GetFiles(dir.Path));
+    }
+
+    [Fact]
+    public void FloatsIntoF64AreWidenedExactly()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("f64.safetensors");
+        float[] values = { 0.1f, -3.5e-42f, float.MaxValue, float.NegativeInfinity };
+        using (var writer = new SafeTensorWriter(path, new[] { new TensorSpec("d", SafeTensorDType.F64, new long[] { 4 }) }, null))
+        {
+            writer.WriteTensor("d", values);
+            writer.Commit();
+        }
+
+        SafeTensorFile file = SafeTensorFile.Open(path);
+        byte[] raw = file.ReadRaw(file.GetTensor("d"));
+        for (int i = 0; i < values.Length; i++)
+        {
+            Assert.Equal((double)values[i], BitConverter.ToDouble(raw, 8 * i));
+        }
+
+        Assert.Equal(values, file.ReadFloat32("d"));
+    }
+
+    [Fact]
     public void ExistingOutputIsOutputExistsAndLeftUntouched()
     {
         using var dir = new TempDirectory();
