@@ -106,7 +106,10 @@ Describe 'Get-LoraAdapter on the real adapters' {
         $fixtures = if ($script:HasRealFixtures) {
             Get-ChildItem (Join-Path $script:RealFixtures '*/*/adapter_config.json') | ForEach-Object { @{ Folder = $_.Directory.FullName; Name = $_.Directory.Name } }
         }
-        else { @(@{ Folder = ''; Name = 'none' }) }
+        else {
+            Write-Warning "Real fixtures not found at $($script:RealFixtures): the real-adapter tests of Get-LoraAdapter are skipped."
+            @(@{ Folder = ''; Name = 'none' })
+        }
     }
 
     It '<Name> loads with the rank, alpha, scale, modules and extra tensors its files imply' -ForEach $fixtures -Skip:(-not $script:HasRealFixtures) {
