@@ -5,11 +5,10 @@
 #>
 BeforeAll {
     . (Join-Path $PSScriptRoot 'common.ps1')
-    . (Join-Path $PSScriptRoot 'FreshPwsh.ps1')
+    . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
     $script:OldMathNet = Join-Path (Get-NuGetPackagesFolder) 'mathnet.numerics/4.15.0/lib/netstandard2.0/MathNet.Numerics.dll'
     $script:Manifest = (Resolve-Path (Join-Path $script:ModulePath 'LoraLego.psd1')).Path
-    $script:Sample = Get-ChildItem -Path (Join-Path $script:SamplesPath '*') -ErrorAction SilentlyContinue |
-        Where-Object { $_.PSIsContainer -or $_.Extension -eq '.safetensors' } | Select-Object -First 1
+    $script:Sample = Get-SampleAdapter -SamplesPath $script:SamplesPath
 
     # Everything below runs in ONE fresh process, in this order: old MathNet, then the module.
     $script:Report = Invoke-FreshPwsh @"

@@ -8,7 +8,7 @@
 #>
 BeforeAll {
     . (Join-Path $PSScriptRoot 'common.ps1')
-    . (Join-Path $PSScriptRoot 'FreshPwsh.ps1')
+    . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
     $script:Version = (Import-PowerShellDataFile (Join-Path $script:ModulePath 'LoraLego.psd1')).ModuleVersion
     $script:PackageFolder = Join-Path $script:RepoRoot 'out/package'
     $script:Nupkg = Join-Path $script:PackageFolder "LoraLego.$script:Version.nupkg"
@@ -59,8 +59,7 @@ finally { Unregister-PSResourceRepository -Name '$script:Repository' }
         $manifest = Join-Path $script:Installed "LoraLego/$script:Version/LoraLego.psd1"
         $manifest | Should -Exist
 
-        $sample = Get-ChildItem -Path (Join-Path $script:SamplesPath '*') -ErrorAction SilentlyContinue |
-            Where-Object { $_.PSIsContainer -or $_.Extension -eq '.safetensors' } | Select-Object -First 1
+        $sample = Get-SampleAdapter -SamplesPath $script:SamplesPath
         $use = @"
 `$ErrorActionPreference = 'Stop'
 Import-Module '$manifest'
