@@ -45,9 +45,11 @@ function Invoke-Build {
     # The cmdlet assembly sits beside the manifest; everything it depends on lives in Dependencies/
     # and is served by the module's own resolver (see ModuleInitializer.cs), so other modules'
     # versions of the same libraries do not clash with ours.
-    Copy-Item (Join-Path $bin 'LoraLego.PowerShell.dll') $moduleOut
+    # The engine sits beside the cmdlet assembly too: PowerShell reflects over the cmdlets (whose
+    # parameters use engine types) before the module's initializer can hook the resolver.
+    Copy-Item (Join-Path $bin 'LoraLego.PowerShell.dll'), (Join-Path $bin 'LoraLego.dll') $moduleOut
     # System.Management.Automation.dll is PowerShellStandard's reference assembly: the host supplies the real one.
-    Get-ChildItem $bin -Filter *.dll | Where-Object Name -NotIn 'LoraLego.PowerShell.dll', 'System.Management.Automation.dll' |
+    Get-ChildItem $bin -Filter *.dll | Where-Object Name -NotIn 'LoraLego.PowerShell.dll', 'LoraLego.dll', 'System.Management.Automation.dll' |
         Copy-Item -Destination $deps.FullName
     Copy-Item (Join-Path $root 'module/*') $moduleOut -Recurse
     Copy-Item (Join-Path $root 'LICENSE') $moduleOut

@@ -1,0 +1,267 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Management.Automation;
+using LoraLego.Adapters;
+using LoraLego.Diagnostics;
+using LoraLego.Formats;
+using LoraLego.Merging;
+using LoraLego.Pipeline;
+using LoraLego.PowerShell.Infrastructure;
+using LoraLego.SafeTensors;
+using LoraLego.Units;
+
+namespace LoraLego.PowerShell.Commands;
+
+/// <summary>What Merge-LoraAdapter does with tensors that are not LoRA units (heads, biases).</summary>
+public enum ExtraTensorPolicy
+{
+    /// <summary>Leave them out, with a warning that lists them.</summary>
+    None,
+
+    /// <summary>Keep the first adapter's.</summary>
+    First,
+}
+
+/// <summary>Output dtypes Merge-LoraAdapter writes.</summary>
+public enum OutputDType
+{
+    F32,
+    F16,
+    BF16,
+}
+
+/// <summary>Output formats Merge-LoraAdapter writes.</summary>
+public enum OutputFormat
+{
+    Peft,
+    Kohya,
+}
+
+/// <summary>
+/// Gathers units by module and writes one adapter: units that arrive unclustered are concatenated
+/// (the exact sum of the inputs) unless -Method says otherwise; centroids from Invoke-LoraCluster
+/// are assembled as they are. The output appears whole or not at all.
+/// </summary>
+[Cmdlet(VerbsData.Merge, "LoraAdapter", SupportsShouldProcess = true)]
+[OutputType(typeof(LoraAdapter))]
+public sealed class MergeLoraAdapterCommand : LoraCmdletBase
+{
+    private readonly UnitCollector _units = new();
+
+    [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public LoraUnit[] Unit { get; set; } = null!;
+
+    /// <summary>The output: a folder (PEFT) or a .safetensors file (kohya).</summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = null!;
+
+    [Parameter]
+    [ArgumentCompleter(typeof(MergeMethodCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string Method { get; set; } = ConcatMethod.MethodName;
+
+    /// <summary>Target rank for methods that reduce rank (Svd, Ties, Dare, ..., Lego).</summary>
+    [Parameter]
+    [ValidateRange(1, 1 << 20)]
+    public int Rank { get; set; }
+
+    [Parameter]
+    [ValidateRange(0.0, 1.0)]
+    public double Density { get; set; } = 0.5;
+
+    [Parameter]
+    public SignElection SignElection { get; set; } = SignElection.Total;
+
+    [Parameter]
+    public KnotsMerge KnotsMerge { get; set; } = KnotsMerge.Ties;
+
+    [Parameter]
+    public int Seed { get; set; }
+
+    [Parameter]
+    public OutputFormat Format { get; set; } = OutputFormat.Peft;
+
+    /// <summary>Output dtype; by default the inputs' (F32 when they differ).</summary>
+    [Parameter]
+    public OutputDType DType { get; set; }
+
+    [Parameter]
+    public ExtraTensorPolicy ExtraTensors { get; set; } = ExtraTensorPolicy.None;
+
+    /// <summary>base_model_name_or_path for the output; by default the inputs'.</summary>
+    [Parameter]
+    public string? BaseModel { get; set; }
+
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    [Parameter]
+    [ValidateRange(0, 256)]
+    public int ThrottleLimit { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        foreach (var unit in Unit)
+        {
+            try
+            {
+                _units.Add(unit);
+            }
+            catch (LoraLegoException e)
+            {
+                WriteEngineError(e, unit);
+            }
+        }
+    }
+
+    protected override void EndProcessing()
+    {
+        if (_units.UnitCount == 0)
+        {
+            WriteError(ErrorRecords.Create("NoUnitsToMerge", ErrorCategory.InvalidArgument, Path, $"No units reached Merge-LoraAdapter, so nothing was written to '{Path}'."));
+            return;
+        }
+
+        var target = PathResolver.ResolveOutput(this, Path);
+        try
+        {
+            var method = MergeMethodRegistry.Get(Method);
+            var options = new MergeOptions
+            {
+                Rank = MyInvocation.BoundParameters.ContainsKey(nameof(Rank)) ? Rank : null,
+                Density = Density,
+                SignElection = SignElection,
+                KnotsMerge = KnotsMerge,
+                Seed = Seed,
+            };
+            var sources = MergeStage.Sources(_units);
+            var write = new AdapterWriteOptions
+            {
+                Format = Format == OutputFormat.Kohya ? AdapterFormat.Kohya : AdapterFormat.Peft,
+                DType = ChooseDType(sources),
+                Overwrite = Force,
+                Sources = sources,
+                BaseModel = BaseModel,
+                ExtraTensors = ChooseExtraTensors(sources),
+                Provenance = MergeStage.Provenance(_units, sources, method.Name, options),
+            };
+            WarnOnBaseModels(sources);
+
+            var what = $"{_units.Pools.Count} modules from {sources.Count} adapter(s), method {method.Name}";
+            if (!ShouldProcess(target, $"Write merged LoRA adapter ({what})")) return;
+
+            var written = Write(target, method, options, write);
+            if (PassThru) WriteObject(AdapterLoader.Load(written));
+        }
+        catch (LoraLegoException e)
+        {
+            WriteEngineError(e, target);
+        }
+        catch (OperationCanceledException) when (StopToken.IsCancellationRequested)
+        {
+            throw new PipelineStoppedException();
+        }
+    }
+
+    /// <summary>
+    /// Concat streams: each module is assembled while it is written, so memory holds one module.
+    /// Other methods first merge every module on the worker threads (ordered, bounded), then write.
+    /// </summary>
+    private string Write(string target, IMergeMethod method, MergeOptions options, AdapterWriteOptions write)
+    {
+        var pools = _units.Pools;
+        var progress = new ProgressRecord(0x10A1, "Writing merged LoRA adapter", target);
+        int done = 0;
+        if (method is ConcatMethod)
+        {
+            var modules = pools.Select(p => MergeStage.OutputFor(p, p.Units.Count)).ToList();
+            var byName = pools.ToDictionary(p => p.Module, StringComparer.Ordinal);
+            return AdapterWriter.Write(target, modules, (m, token) =>
+            {
+                Report(progress, ++done, pools.Count, m.Name);
+                return MergeStage.MergeModule(byName[m.Name], method, options, token);
+            }, write, StopToken);
+        }
+
+        var merged = new Dictionary<string, UnitBlock>(StringComparer.Ordinal);
+        var failed = false;
+        RunOrdered(
+            pools,
+            (pool, token) => MergeStage.MergeModule(pool, method, ClusterStage.ForModule(options, RankSelector.Default, pool.Module), token),
+            (pool, block) => merged[pool.Module] = block,
+            (pool, error) =>
+            {
+                failed = true;
+                WriteEngineError(error, pool.Module);
+            },
+            $"Merging modules ({method.Name})",
+            pool => pool.Module,
+            ThrottleLimit);
+        if (failed)
+        {
+            throw new LoraLegoException("MergeFailed", LoraErrorCategory.InvalidOperation, target,
+                $"Nothing was written to {target}: merging some modules failed (see the errors above).");
+        }
+
+        var outputs = pools.Select(p => MergeStage.OutputFor(p, merged[p.Module].Count)).ToList();
+        return AdapterWriter.Write(target, outputs, (m, token) =>
+        {
+            Report(progress, ++done, pools.Count, m.Name);
+            var block = merged[m.Name];
+            merged.Remove(m.Name);
+            return block;
+        }, write, StopToken);
+    }
+
+    private void Report(ProgressRecord progress, int done, int total, string module)
+    {
+        progress.StatusDescription = $"{done} of {total}: {module}";
+        progress.PercentComplete = (int)(100L * done / Math.Max(1, total));
+        WriteProgress(progress);
+    }
+
+    private SafeTensorDType ChooseDType(IReadOnlyList<LoraAdapter> sources)
+    {
+        if (MyInvocation.BoundParameters.ContainsKey(nameof(DType)))
+        {
+            return DType switch { OutputDType.F16 => SafeTensorDType.F16, OutputDType.BF16 => SafeTensorDType.BF16, _ => SafeTensorDType.F32 };
+        }
+
+        var dtypes = sources.SelectMany(s => s.Modules).Select(m => m.DType).Distinct().ToList();
+        if (dtypes.Count != 1) return SafeTensorDType.F32;
+        return dtypes[0] switch { "F16" => SafeTensorDType.F16, "BF16" => SafeTensorDType.BF16, _ => SafeTensorDType.F32 };
+    }
+
+    private IReadOnlyList<ExtraTensor> ChooseExtraTensors(IReadOnlyList<LoraAdapter> sources)
+    {
+        var all = sources.SelectMany(s => s.ExtraTensors).ToList();
+        if (all.Count == 0) return Array.Empty<ExtraTensor>();
+        if (ExtraTensors == ExtraTensorPolicy.First)
+        {
+            var first = sources.First(s => s.ExtraTensors.Count > 0);
+            var dropped = all.Where(e => e.Adapter != first).ToList();
+            if (dropped.Count > 0)
+                WriteWarning($"Keeping the extra tensors of '{first.Name}'; leaving out {dropped.Count} of other adapters: {string.Join(", ", dropped.Select(e => $"{e.Adapter.Name}:{e.Name}"))}.");
+            return first.ExtraTensors;
+        }
+
+        WriteWarning($"Leaving out {all.Count} tensor(s) that are not LoRA units (use -ExtraTensors First to keep the first adapter's): {string.Join(", ", all.Select(e => $"{e.Adapter.Name}:{e.Name}"))}.");
+        return Array.Empty<ExtraTensor>();
+    }
+
+    private void WarnOnBaseModels(IReadOnlyList<LoraAdapter> sources)
+    {
+        if (BaseModel is not null) return;
+        var bases = sources.Where(s => !string.IsNullOrEmpty(s.BaseModel)).GroupBy(s => s.BaseModel!, StringComparer.Ordinal).ToList();
+        if (bases.Count > 1)
+        {
+            WriteWarning($"The adapters name different base models ({string.Join("; ", bases.Select(g => $"{g.Key}: {string.Join(", ", g.Select(s => s.Name))}"))}); their shapes agree, so they are merged. The output names '{bases[0].Key}'; pass -BaseModel to choose.");
+        }
+    }
+}

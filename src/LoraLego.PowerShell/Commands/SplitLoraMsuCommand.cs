@@ -1,0 +1,54 @@
+using System.Management.Automation;
+using LoraLego.Adapters;
+using LoraLego.Diagnostics;
+using LoraLego.Pipeline;
+using LoraLego.PowerShell.Infrastructure;
+
+namespace LoraLego.PowerShell.Commands;
+
+/// <summary>Splits adapters into their Minimal Semantic Units: one object per rank of every module.</summary>
+[Cmdlet(VerbsCommon.Split, "LoraMsu")]
+[OutputType(typeof(LoraUnit))]
+public sealed class SplitLoraMsuCommand : LoraCmdletBase
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public LoraAdapter[] Adapter { get; set; } = null!;
+
+    /// <summary>Module name patterns (wildcards); a module is kept when any pattern matches.</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(ModuleNameCompleter))]
+    public string[]? Module { get; set; }
+
+    /// <summary>Layer patterns (wildcards) matched against the module's layer index.</summary>
+    [Parameter]
+    public string[]? Layer { get; set; }
+
+    /// <summary>Multiplies every unit's scale (the adapter's weight in a merge).</summary>
+    [Parameter]
+    [ValidateRange(-1000.0, 1000.0)]
+    public double Weight { get; set; } = 1.0;
+
+    protected override void ProcessRecord()
+    {
+        var modules = WildcardFilter.Create(Module);
+        var layers = WildcardFilter.Create(Layer);
+        foreach (var adapter in Adapter)
+        {
+            if (adapter.IsDora)
+            {
+                WriteEngineError(new LoraLegoException("DoraNotSplittable", LoraErrorCategory.NotImplemented, adapter.Path,
+                    $"Adapter '{adapter.Name}' ({adapter.Path}) is a DoRA adapter: its delta is not linear in B·A, so it cannot be split into rank-wise units."));
+                continue;
+            }
+
+            foreach (var module in adapter.Modules)
+            {
+                if (StopToken.IsCancellationRequested) throw new PipelineStoppedException();
+                if (!modules.Matches(module.Name)) continue;
+                if (!layers.Matches(ModuleLayers.LayerOf(module.Name) ?? string.Empty)) continue;
+                for (int i = 0; i < module.Rank; i++) WriteObject(new LoraUnit(module, i, Weight));
+            }
+        }
+    }
+}

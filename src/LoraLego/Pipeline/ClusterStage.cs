@@ -1,0 +1,49 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using LoraLego.Adapters;
+using LoraLego.Merging;
+
+namespace LoraLego.Pipeline;
+
+/// <summary>
+/// Invoke-LoraCluster's work on one module: the pooled units are clustered (LoRA-LEGO) and each
+/// centroid becomes a unit that remembers its cluster, its members and their adapters.
+/// </summary>
+public static class ClusterStage
+{
+    public const string CentroidAdapterLabel = "Lego";
+
+    public static IReadOnlyList<LoraUnit> Run(ModulePool pool, MergeOptions options, CancellationToken cancellationToken)
+    {
+        var input = pool.ToMergeInput(cancellationToken);
+        var result = LegoClusterer.Cluster(input, options, cancellationToken);
+        var bySource = pool.SourceUnits();
+        var madeWith = options.Describe(LegoMethod.MethodName);
+        var centroids = new List<LoraUnit>(result.Centroids.Count);
+        for (int j = 0; j < result.Centroids.Count; j++)
+        {
+            var info = result.Clusters[j];
+            var memberUnits = info.Members.Select(r => bySource[r.SourceIndex][r.UnitIndex]).ToList();
+            var members = memberUnits.SelectMany(u => u.Members).ToList();
+            var origins = memberUnits.SelectMany(u => u.Origins).Distinct().ToList();
+            var details = new ClusterDetails(j, members, info.Inertia);
+            centroids.Add(new LoraUnit(CentroidAdapterLabel, memberUnits[0].Template, j,
+                result.Centroids.UnitA(j).ToArray(), result.Centroids.UnitB(j).ToArray(), result.Centroids.Scale[j],
+                LegoMethod.MethodName, origins, new Dictionary<string, string>(madeWith), details));
+        }
+
+        return centroids;
+    }
+
+    /// <summary>A copy of the options with the module's own k (null: the method's default).</summary>
+    public static MergeOptions ForModule(MergeOptions options, RankSelector ranks, string module) => new()
+    {
+        Rank = ranks.For(module) ?? options.Rank,
+        Density = options.Density,
+        SignElection = options.SignElection,
+        Seed = options.Seed,
+        Lego = options.Lego,
+        KnotsMerge = options.KnotsMerge,
+    };
+}

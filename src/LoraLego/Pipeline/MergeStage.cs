@@ -1,0 +1,80 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Text.Json;
+using System.Threading;
+using LoraLego.Adapters;
+using LoraLego.Formats;
+using LoraLego.Merging;
+using LoraLego.Units;
+
+namespace LoraLego.Pipeline;
+
+/// <summary>
+/// Merge-LoraAdapter's engine side: which adapters fed the units, how each module is merged, and
+/// the provenance written beside the tensors.
+/// </summary>
+public static class MergeStage
+{
+    /// <summary>Every adapter the gathered units come from, in first-arrival order.</summary>
+    public static IReadOnlyList<LoraAdapter> Sources(UnitCollector units) =>
+        units.Pools.SelectMany(p => p.Units).SelectMany(u => u.Origins).Distinct().ToList();
+
+    /// <summary>Merges one module's units with the method (Concat keeps every unit: the exact sum).</summary>
+    public static UnitBlock MergeModule(ModulePool pool, IMergeMethod method, MergeOptions options, CancellationToken cancellationToken) =>
+        method.Merge(pool.ToMergeInput(cancellationToken), options, cancellationToken);
+
+    /// <summary>Output module shaped like the pool's modules at the given rank.</summary>
+    public static OutputModule OutputFor(ModulePool pool, int rank) => OutputModule.Like(pool.First.Template, rank);
+
+    /// <summary>
+    /// Provenance for __metadata__: the sources (name, format, SHA-256 of the tensor file), the method
+    /// and its options, and how clustered units were made. No paths or times, so the same inputs and
+    /// seed give byte-identical files.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> Provenance(UnitCollector units, IReadOnlyList<LoraAdapter> sources, string method, MergeOptions options)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["loralego.version"] = typeof(MergeStage).Assembly.GetName().Version?.ToString(3) ?? "0",
+            ["loralego.method"] = method,
+            ["loralego.options"] = Json(w => WriteMap(w, options.Describe(method))),
+            ["loralego.sources"] = Json(w =>
+            {
+                w.WriteStartArray();
+                foreach (var s in sources)
+                {
+                    w.WriteStartObject();
+                    w.WriteString("name", s.Name);
+                    w.WriteString("format", s.Format.ToString());
+                    w.WriteString("file", Path.GetFileName(s.TensorFilePath));
+                    w.WriteString("sha256", s.ComputeSha256());
+                    w.WriteEndObject();
+                }
+
+                w.WriteEndArray();
+            }),
+        };
+
+        var made = units.Pools.SelectMany(p => p.Units).Where(u => u.MadeWith.Count > 0)
+            .Select(u => Json(w => WriteMap(w, u.MadeWith))).Distinct().ToList();
+        if (made.Count > 0) result["loralego.units_made_with"] = made.Count == 1 ? made[0] : "[" + string.Join(",", made) + "]";
+        return result;
+    }
+
+    private static void WriteMap(Utf8JsonWriter w, IEnumerable<KeyValuePair<string, string>> map)
+    {
+        w.WriteStartObject();
+        foreach (var kv in map.OrderBy(kv => kv.Key, StringComparer.Ordinal)) w.WriteString(kv.Key, kv.Value);
+        w.WriteEndObject();
+    }
+
+    private static string Json(Action<Utf8JsonWriter> write)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(stream)) write(writer);
+        return Encoding.UTF8.GetString(stream.ToArray());
+    }
+}

@@ -1,0 +1,108 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using LoraLego.Diagnostics;
+using LoraLego.Merging;
+using LoraLego.Units;
+
+namespace LoraLego.Pipeline;
+
+/// <summary>
+/// The units of one module gathered by a stage, in arrival order. Turns them into the engine's
+/// per-source blocks: units split from the same adapter module form one source (read once);
+/// computed units (centroids) form one source per producing adapter label.
+/// </summary>
+public sealed class ModulePool
+{
+    private readonly List<LoraUnit> _units = new();
+
+    public ModulePool(string module) => Module = module;
+
+    public string Module { get; }
+
+    public IReadOnlyList<LoraUnit> Units => _units;
+
+    public LoraUnit First => _units[0];
+
+    /// <summary>Adds a unit; a unit whose shape differs from the pool's is refused, naming both adapters.</summary>
+    public void Add(LoraUnit unit)
+    {
+        if (_units.Count > 0)
+        {
+            var first = _units[0];
+            if (first.InFeatures != unit.InFeatures || first.OutFeatures != unit.OutFeatures)
+            {
+                throw new LoraLegoException("ModuleShapeMismatch", LoraErrorCategory.InvalidData, Module,
+                    $"Module '{Module}' is {first.OutFeatures}×{first.InFeatures} in adapter '{first.Adapter}' but {unit.OutFeatures}×{unit.InFeatures} in adapter '{unit.Adapter}': the adapters were trained on different base models.");
+            }
+        }
+
+        _units.Add(unit);
+    }
+
+    /// <summary>The largest rank among the source modules in the pool (computed units count as one source).</summary>
+    public int LargestSourceRank => Groups().Max(g => g.Source?.Rank ?? g.Units.Count);
+
+    /// <summary>Mean rank of the sources in the pool.</summary>
+    public double MeanSourceRank => Groups().Average(g => (double)(g.Source?.Rank ?? g.Units.Count));
+
+    /// <summary>Reads the factors and lays the units out as the engine's per-source blocks.</summary>
+    public ModuleMergeInput ToMergeInput(CancellationToken cancellationToken)
+    {
+        var first = _units[0];
+        var blocks = new List<UnitBlock>();
+        foreach (var group in Groups())
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var sourceBlock = group.Source is null ? null : ModuleFactorCache.Read(group.Source);
+            int n = group.Units.Count, din = first.InFeatures, dout = first.OutFeatures;
+            var a = new float[n * din];
+            var bt = new float[n * dout];
+            var scale = new double[n];
+            for (int i = 0; i < n; i++)
+            {
+                var u = group.Units[i];
+                u.SpanA(sourceBlock).CopyTo(a.AsSpan(i * din, din));
+                u.SpanB(sourceBlock).CopyTo(bt.AsSpan(i * dout, dout));
+                scale[i] = u.Scale;
+            }
+
+            blocks.Add(new UnitBlock(din, dout, a, bt, scale));
+        }
+
+        return new ModuleMergeInput(Module, first.InFeatures, first.OutFeatures, blocks);
+    }
+
+    /// <summary>Which unit of the pool each row of <see cref="ToMergeInput"/>'s blocks is, source by source.</summary>
+    public IReadOnlyList<IReadOnlyList<LoraUnit>> SourceUnits() => Groups().Select(g => (IReadOnlyList<LoraUnit>)g.Units).ToList();
+
+    private List<(Adapters.LoraModule? Source, List<LoraUnit> Units)> Groups()
+    {
+        var groups = new List<(Adapters.LoraModule? Source, List<LoraUnit> Units)>();
+        var bySource = new Dictionary<object, int>(ReferenceEqualityComparer.Instance);
+        var byLabel = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var u in _units)
+        {
+            int g;
+            if (u.Source is not null)
+            {
+                if (!bySource.TryGetValue(u.Source, out g)) { g = groups.Count; bySource[u.Source] = g; groups.Add((u.Source, new List<LoraUnit>())); }
+            }
+            else if (!byLabel.TryGetValue(u.Adapter, out g)) { g = groups.Count; byLabel[u.Adapter] = g; groups.Add((null, new List<LoraUnit>())); }
+
+            groups[g].Units.Add(u);
+        }
+
+        return groups;
+    }
+
+    private sealed class ReferenceEqualityComparer : IEqualityComparer<object>
+    {
+        public static readonly ReferenceEqualityComparer Instance = new();
+
+        public new bool Equals(object? x, object? y) => ReferenceEquals(x, y);
+
+        public int GetHashCode(object obj) => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj);
+    }
+}
