@@ -25,6 +25,7 @@ BeforeDiscovery {
 
 BeforeAll {
     . (Join-Path $PSScriptRoot 'common.ps1')
+    . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
     Import-Module (Join-Path $PSScriptRoot '../../tools/help/LoraHelp.psm1') -Force
     $script:Docs = Join-Path $script:RepoRoot 'docs/en-US'
 
@@ -133,6 +134,24 @@ Describe 'Help files' {
         $about | Should -Match 'Dual reweighting'
         foreach ($format in 'PEFT', 'kohya', 'diffusers') { $about | Should -Match $format }
         $about | Should -Match 'reliability\.md'
+    }
+
+    It 'answers Get-Help -Full and Get-Help about_LoraLego in a fresh pwsh right after Import-Module' {
+        $manifest = (Resolve-Path (Join-Path $script:ModulePath 'LoraLego.psd1')).Path
+        $report = Invoke-FreshPwsh @"
+Import-Module '$manifest' -ErrorAction Stop
+`$cmdlets = foreach (`$c in (Get-Command -Module LoraLego -CommandType Cmdlet)) {
+    `$h = Get-Help `$c.Name -Full
+    [pscustomobject]@{ Name = `$c.Name; Synopsis = [string]`$h.Synopsis; Examples = @(`$h.examples.example).Count }
+}
+[pscustomobject]@{ About = (Get-Help about_LoraLego | Out-String); Cmdlets = @(`$cmdlets) } | ConvertTo-Json -Depth 4 -Compress
+"@ | Select-Object -Last 1 | ConvertFrom-Json
+        $report.About | Should -Match 'LONG DESCRIPTION'
+        foreach ($cmdlet in $report.Cmdlets) {
+            $expected = (Get-Help $cmdlet.Name).Synopsis
+            $cmdlet.Synopsis | Should -Be $expected -Because "$($cmdlet.Name) help must load in a new session"
+            $cmdlet.Examples | Should -BeGreaterOrEqual 2
+        }
     }
 
     It 'installs about_LoraLego.help.txt and the MAML beside the module' {

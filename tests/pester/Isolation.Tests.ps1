@@ -5,11 +5,10 @@
 #>
 BeforeAll {
     . (Join-Path $PSScriptRoot 'common.ps1')
-    . (Join-Path $PSScriptRoot 'FreshPwsh.ps1')
+    . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
     $script:OldMathNet = Join-Path (Get-NuGetPackagesFolder) 'mathnet.numerics/4.15.0/lib/netstandard2.0/MathNet.Numerics.dll'
     $script:Manifest = (Resolve-Path (Join-Path $script:ModulePath 'LoraLego.psd1')).Path
-    $script:Sample = Get-ChildItem -Path (Join-Path $script:SamplesPath '*') -ErrorAction SilentlyContinue |
-        Where-Object { $_.PSIsContainer -or $_.Extension -eq '.safetensors' } | Select-Object -First 1
+    $script:Sample = Get-SampleAdapter -SamplesPath $script:SamplesPath
 
     # Everything below runs in ONE fresh process, in this order: old MathNet, then the module.
     $script:Report = Invoke-FreshPwsh @"
@@ -29,6 +28,10 @@ Import-Module '$script:Manifest'
 `$matrix[0, 0] = 3; `$matrix[1, 1] = 4; `$matrix[0, 1] = 1
 `$sample = '$($script:Sample.FullName)'
 `$adapters = if (`$sample -and (Get-Command Get-LoraAdapter -ErrorAction SilentlyContinue)) { @(Get-LoraAdapter -LiteralPath `$sample).Count } else { -1 }
+# Clustering is where the engine leans on MathNet: run it too when this build has it.
+`$clusters = if (`$adapters -eq 1 -and (Get-Command Split-LoraMsu, Invoke-LoraCluster -ErrorAction SilentlyContinue).Count -eq 2) {
+    @(Get-LoraAdapter -LiteralPath `$sample | Split-LoraMsu | Invoke-LoraCluster -K 2 -Seed 1).Count
+} else { -1 }
 [pscustomobject]@{
     FirstVersion   = `$first.GetName().Version.ToString()
     LoadedVersions = @([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'MathNet.Numerics' } | ForEach-Object { `$_.GetName().Version.ToString() } | Sort-Object)
@@ -38,6 +41,7 @@ Import-Module '$script:Manifest'
     OursContext    = [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext(`$ours).Name
     Determinant    = `$matrix.Determinant()
     Adapters       = `$adapters
+    Clusters       = `$clusters
 } | ConvertTo-Json -Compress
 "@ | Select-Object -Last 1 | ConvertFrom-Json
 }
@@ -65,5 +69,11 @@ Describe 'Dependency isolation' {
         if (-not (Get-Command Get-LoraAdapter -Module LoraLego -ErrorAction SilentlyContinue)) { Set-ItResult -Skipped -Because 'Get-LoraAdapter is not compiled into this build' ; return }
         if (-not $script:Sample) { Set-ItResult -Skipped -Because "no sample adapters in $script:SamplesPath (build.ps1 -Task Samples)" ; return }
         $script:Report.Adapters | Should -Be 1
+    }
+
+    It 'clusters the sample''s units beside the older MathNet' {
+        if (@(Get-Command Get-LoraAdapter, Split-LoraMsu, Invoke-LoraCluster -Module LoraLego -ErrorAction SilentlyContinue).Count -ne 3) { Set-ItResult -Skipped -Because 'Get-LoraAdapter, Split-LoraMsu and Invoke-LoraCluster are not all compiled into this build'; return }
+        if (-not $script:Sample) { Set-ItResult -Skipped -Because "no sample adapters in $script:SamplesPath (build.ps1 -Task Samples)"; return }
+        $script:Report.Clusters | Should -BeGreaterThan 0
     }
 }

@@ -1,6 +1,6 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'common.ps1')
-    . (Join-Path $PSScriptRoot 'FreshPwsh.ps1')
+    . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
     $script:ManifestPath = Join-Path $script:ModulePath 'LoraLego.psd1'
     $script:Manifest = Import-PowerShellDataFile $script:ManifestPath
     $script:Module = Get-Module LoraLego

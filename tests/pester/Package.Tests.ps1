@@ -8,7 +8,7 @@
 #>
 BeforeAll {
     . (Join-Path $PSScriptRoot 'common.ps1')
-    . (Join-Path $PSScriptRoot 'FreshPwsh.ps1')
+    . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
     $script:Version = (Import-PowerShellDataFile (Join-Path $script:ModulePath 'LoraLego.psd1')).ModuleVersion
     $script:PackageFolder = Join-Path $script:RepoRoot 'out/package'
     $script:Nupkg = Join-Path $script:PackageFolder "LoraLego.$script:Version.nupkg"
@@ -46,6 +46,23 @@ Describe 'Package' {
         $entries | Should -Contain 'LoraLego.nuspec'
     }
 
+    It 'describes the module in its nuspec as the manifest does' {
+        Add-Type -AssemblyName System.IO.Compression.FileSystem
+        $zip = [System.IO.Compression.ZipFile]::OpenRead($script:Nupkg)
+        try {
+            $reader = [IO.StreamReader]::new(($zip.Entries | Where-Object FullName -EQ 'LoraLego.nuspec').Open())
+            $nuspec = ([xml]$reader.ReadToEnd()).package.metadata
+            $reader.Dispose()
+        }
+        finally { $zip.Dispose() }
+        $manifest = Import-PowerShellDataFile (Join-Path $script:ModulePath 'LoraLego.psd1')
+        $nuspec.id | Should -Be 'LoraLego'
+        $nuspec.version | Should -Be $script:Version
+        $nuspec.licenseUrl | Should -Be $manifest.PrivateData.PSData.LicenseUri
+        $nuspec.projectUrl | Should -Be $manifest.PrivateData.PSData.ProjectUri
+        foreach ($tag in $manifest.PrivateData.PSData.Tags) { -split $nuspec.tags | Should -Contain $tag }
+    }
+
     It 'installs from a folder repository with Save-PSResource and works from there' {
         $install = @"
 `$ErrorActionPreference = 'Stop'
@@ -59,8 +76,7 @@ finally { Unregister-PSResourceRepository -Name '$script:Repository' }
         $manifest = Join-Path $script:Installed "LoraLego/$script:Version/LoraLego.psd1"
         $manifest | Should -Exist
 
-        $sample = Get-ChildItem -Path (Join-Path $script:SamplesPath '*') -ErrorAction SilentlyContinue |
-            Where-Object { $_.PSIsContainer -or $_.Extension -eq '.safetensors' } | Select-Object -First 1
+        $sample = Get-SampleAdapter -SamplesPath $script:SamplesPath
         $use = @"
 `$ErrorActionPreference = 'Stop'
 Import-Module '$manifest'

@@ -7,7 +7,8 @@
 function Get-DocumentedParameterName {
     <# The parameters help must describe: all but the common ones (ProgressAction included). #>
     param([Parameter(Mandatory)] [System.Management.Automation.CommandInfo] $Command)
-    $common = [System.Management.Automation.Cmdlet]::CommonParameters + [System.Management.Automation.Cmdlet]::OptionalCommonParameters + 'ProgressAction'
+    # WhatIf and Confirm are documented, as PlatyPS does: they are the cmdlet's own risk switches.
+    $common = [System.Management.Automation.Cmdlet]::CommonParameters + 'ProgressAction', 'UseTransaction'
     $Command.ParameterSets.Parameters.Name | Where-Object { $_ -notin $common } | Select-Object -Unique
 }
 

@@ -86,15 +86,10 @@ function ConvertFrom-SimpleYaml {
     $map
 }
 
-function Read-CommandMarkdown {
-    <#
-        Parses one docs/en-US/<Cmdlet>.md into the pieces the MAML needs. Prose only: parameter
-        metadata is read from the compiled cmdlet; the YAML blocks are returned for checking.
-    #>
-    [CmdletBinding()]
-    param([Parameter(Mandatory)] [string] $Path)
-    $text = Get-Content -LiteralPath $Path -Raw
-    $help = [pscustomobject]@{
+function New-EmptyCommandHelp {
+    <# The shape Read-CommandMarkdown fills; empty, it stands in for a cmdlet nobody documented yet. #>
+    param([string] $Path = '')
+    [pscustomobject]@{
         Path         = $Path
         FrontMatter  = [ordered]@{}
         Name         = $null
@@ -108,6 +103,17 @@ function Read-CommandMarkdown {
         Notes        = [System.Collections.Generic.List[string]]::new()
         RelatedLinks = [System.Collections.Generic.List[object]]::new()
     }
+}
+
+function Read-CommandMarkdown {
+    <#
+        Parses one docs/en-US/<Cmdlet>.md into the pieces the MAML needs. Prose only: parameter
+        metadata is read from the compiled cmdlet; the YAML blocks are returned for checking.
+    #>
+    [CmdletBinding()]
+    param([Parameter(Mandatory)] [string] $Path)
+    $text = Get-Content -LiteralPath $Path -Raw
+    $help = New-EmptyCommandHelp -Path $Path
     $section = ''
     $current = $null   # the example, parameter or type entry an H3 opened
     foreach ($block in (Get-MarkdownBlock -Text $text)) {

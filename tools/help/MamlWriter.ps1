@@ -3,7 +3,7 @@
 
     Syntax and parameter metadata come from the compiled cmdlet (its CommandInfo), so help can
     never disagree with the code on a type, a position or a parameter set; only the prose comes
-    from the markdown (see HelpMarkdown.psm1). Element shapes follow the MAML that PlatyPS
+    from the markdown (see HelpMarkdown.ps1). Element shapes follow the MAML that PlatyPS
     writes: helpItems > command:command > details, description, syntax, parameters,
     inputTypes, returnValues, alertSet, examples, relatedLinks.
     The code side (parameter records) is CommandModel.ps1.
@@ -75,9 +75,9 @@ function Write-TypeList([System.Xml.XmlWriter] $Writer, [string] $Container, [st
 function Write-CommandHelp {
     <# One command:command element: code metadata + markdown prose ($Markdown may be $null). #>
     param([System.Xml.XmlWriter] $Writer, [System.Management.Automation.CommandInfo] $Command, $Markdown)
-    $prose = { param($list) if ($Markdown) { @($list) } else { @() } }
+    if (-not $Markdown) { $Markdown = New-EmptyCommandHelp }
     $parameters = @(Get-ParameterModel $Command)
-    $describe = { param($name) if ($Markdown -and $Markdown.Parameters.Contains($name)) { @($Markdown.Parameters[$name].Description) } else { @() } }
+    $describe = { param($name) if ($Markdown.Parameters.Contains($name)) { @($Markdown.Parameters[$name].Description) } else { @() } }
 
     $Writer.WriteStartElement('command', 'command', $script:Ns.command)
     foreach ($prefix in 'maml', 'dev', 'MSHelp') { $Writer.WriteAttributeString('xmlns', $prefix, $null, $script:Ns[$prefix]) }
@@ -86,9 +86,9 @@ function Write-CommandHelp {
     $Writer.WriteElementString('command', 'name', $script:Ns.command, $Command.Name)
     $Writer.WriteElementString('command', 'verb', $script:Ns.command, $Command.Verb)
     $Writer.WriteElementString('command', 'noun', $script:Ns.command, $Command.Noun)
-    Write-Para $Writer (& $prose $Markdown.Synopsis)
+    Write-Para $Writer @($Markdown.Synopsis)
     $Writer.WriteEndElement()
-    Write-Para $Writer (& $prose $Markdown.Description)
+    Write-Para $Writer @($Markdown.Description)
 
     # Default set first, as PowerShell's own syntax lists it.
     $Writer.WriteStartElement('command', 'syntax', $script:Ns.command)
@@ -112,17 +112,17 @@ function Write-CommandHelp {
     }
     $Writer.WriteEndElement()
 
-    Write-TypeList $Writer 'inputTypes' 'inputType' $(if ($Markdown) { $Markdown.Inputs } else { @() })
-    Write-TypeList $Writer 'returnValues' 'returnValue' $(if ($Markdown) { $Markdown.Outputs } else { @() })
+    Write-TypeList $Writer 'inputTypes' 'inputType' @($Markdown.Inputs)
+    Write-TypeList $Writer 'returnValues' 'returnValue' @($Markdown.Outputs)
 
     $Writer.WriteStartElement('maml', 'alertSet', $script:Ns.maml)
     $Writer.WriteElementString('maml', 'title', $script:Ns.maml, '')
     $Writer.WriteStartElement('maml', 'alert', $script:Ns.maml)
-    foreach ($p in (& $prose $Markdown.Notes)) { $Writer.WriteElementString('maml', 'para', $script:Ns.maml, $p) }
+    foreach ($p in @($Markdown.Notes)) { $Writer.WriteElementString('maml', 'para', $script:Ns.maml, $p) }
     $Writer.WriteEndElement(); $Writer.WriteEndElement()
 
     $Writer.WriteStartElement('command', 'examples', $script:Ns.command)
-    foreach ($example in (& $prose $Markdown.Examples)) {
+    foreach ($example in @($Markdown.Examples)) {
         $Writer.WriteStartElement('command', 'example', $script:Ns.command)
         $Writer.WriteElementString('maml', 'title', $script:Ns.maml, "-------------------------- $($example.Title) --------------------------")
         $Writer.WriteElementString('dev', 'code', $script:Ns.dev, ($example.Code -join "`n"))
@@ -133,7 +133,7 @@ function Write-CommandHelp {
     $Writer.WriteEndElement()
 
     $Writer.WriteStartElement('command', 'relatedLinks', $script:Ns.command)
-    foreach ($link in (& $prose $Markdown.RelatedLinks)) {
+    foreach ($link in @($Markdown.RelatedLinks)) {
         $Writer.WriteStartElement('maml', 'navigationLink', $script:Ns.maml)
         $Writer.WriteElementString('maml', 'linkText', $script:Ns.maml, $link.Text)
         $Writer.WriteElementString('maml', 'uri', $script:Ns.maml, $link.Uri)

@@ -1,5 +1,5 @@
-# Dot-sourced by tests that need a brand-new PowerShell process (import time, assembly isolation,
-# installing the package): the Pester process already has the module and its assemblies loaded.
+# Dot-sourced by the manifest, isolation and package tests: a brand-new PowerShell process (import
+# time, assembly isolation, installing the package), the NuGet folder, and one sample adapter.
 
 function Invoke-FreshPwsh {
     <#
@@ -31,4 +31,13 @@ function Invoke-FreshPwsh {
 function Get-NuGetPackagesFolder {
     if ($env:NUGET_PACKAGES) { return $env:NUGET_PACKAGES }
     Join-Path ([Environment]::GetFolderPath('UserProfile')) '.nuget/packages'
+}
+
+function Get-SampleAdapter {
+    <# One adapter from samples/: a PEFT folder (has adapter_config.json), else a .safetensors file. $null when none. #>
+    param([Parameter(Mandatory)] [string] $SamplesPath)
+    if (-not (Test-Path $SamplesPath)) { return $null }
+    $peft = Get-ChildItem -Path $SamplesPath -Recurse -Filter adapter_config.json | Sort-Object FullName | Select-Object -First 1
+    if ($peft) { return $peft.Directory }
+    Get-ChildItem -Path $SamplesPath -Recurse -Filter *.safetensors | Sort-Object FullName | Select-Object -First 1
 }
