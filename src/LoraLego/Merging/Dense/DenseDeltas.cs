@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Collections.Generic;
 using System.Threading.Tasks;
 using LoraLego.Units;
@@ -37,7 +38,7 @@ internal sealed class DenseDeltas : ITaskVectors
     {
         int m = block.OutFeatures, n = block.InFeatures, r = block.Count;
         int chunks = (m + RowChunk - 1) / RowChunk;
-        Parallel.For(0, chunks, c =>
+        Parallel.For(0, chunks, [MethodImpl(ParallelChunks.Hot)] (c) =>
         {
             int end = Math.Min(m, (c + 1) * RowChunk);
             for (int row = c * RowChunk; row < end; row++)

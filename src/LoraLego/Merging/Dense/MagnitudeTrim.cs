@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 
 namespace LoraLego.Merging.Dense;
 
@@ -12,50 +13,103 @@ namespace LoraLego.Merging.Dense;
 /// </summary>
 internal static class MagnitudeTrim
 {
+    private const int Buckets = 1 << 16;
+
     public static long KeepCount(double density, long length) => density >= 1 ? length : (long)(density * length);
 
-    public static void Apply(float[] x, long keep)
+    public static void Apply(float[] x, long keep) => Apply(x, Find(x, keep));
+
+    /// <summary>Where to cut <paramref name="x"/> so that exactly <paramref name="keep"/> entries survive.</summary>
+    public static TrimCut Find(float[] x, long keep)
     {
-        if (keep >= x.Length) return;
-        if (keep <= 0)
+        if (keep >= x.Length) return new TrimCut(0, long.MaxValue);
+        if (keep <= 0) return new TrimCut(uint.MaxValue, 0);
+
+        int chunks = ParallelChunks.Count(x.Length);
+        var hist = new long[Buckets];
+        var partial = new int[chunks][];
+        ParallelChunks.For(x.Length, (c, start, end) => partial[c] = HighHistogram(x, start, end));
+        Sum(partial, hist);
+        uint high = (uint)SelectBucket(hist, keep, out long aboveHigh);
+
+        ParallelChunks.For(x.Length, (c, start, end) => partial[c] = LowHistogram(x, start, end, high));
+        Array.Clear(hist, 0, hist.Length);
+        Sum(partial, hist);
+        uint low = (uint)SelectBucket(hist, keep - aboveHigh, out long aboveLow);
+        return new TrimCut((high << 16) | low, keep - aboveHigh - aboveLow);
+    }
+
+    /// <summary>Applies a cut found on the same values (TIES rebuilds a task and cuts it again).</summary>
+    public static void Apply(float[] x, TrimCut cut)
+    {
+        if (cut.TiesToKeep == long.MaxValue) return;
+        if (cut.TiesToKeep == 0 && cut.Threshold == uint.MaxValue)
         {
             Array.Clear(x, 0, x.Length);
             return;
         }
 
-        uint threshold = FindThreshold(x, keep, out long above);
-        long tiesToKeep = keep - above;
-        for (int i = 0; i < x.Length; i++)
+        // Ties at the threshold: the first TiesToKeep in index order survive.
+        int chunks = ParallelChunks.Count(x.Length);
+        var ties = new long[chunks];
+        ParallelChunks.For(x.Length, (c, start, end) => ties[c] = CountEqual(x, start, end, cut.Threshold));
+        var tiesBefore = new long[chunks];
+        for (int c = 1; c < chunks; c++) tiesBefore[c] = tiesBefore[c - 1] + ties[c - 1];
+        ParallelChunks.For(x.Length, (c, start, end) => Zero(x, start, end, cut.Threshold, cut.TiesToKeep - tiesBefore[c]));
+    }
+
+    [MethodImpl(ParallelChunks.Hot)]
+    private static int[] HighHistogram(float[] x, int start, int end)
+    {
+        var h = new int[Buckets];
+        for (int i = start; i < end; i++) h[AbsBits(x[i]) >> 16]++;
+        return h;
+    }
+
+    [MethodImpl(ParallelChunks.Hot)]
+    private static int[] LowHistogram(float[] x, int start, int end, uint high)
+    {
+        var h = new int[Buckets];
+        for (int i = start; i < end; i++)
+        {
+            uint bits = AbsBits(x[i]);
+            if ((bits >> 16) == high) h[bits & 0xFFFF]++;
+        }
+
+        return h;
+    }
+
+    [MethodImpl(ParallelChunks.Hot)]
+    private static long CountEqual(float[] x, int start, int end, uint threshold)
+    {
+        long n = 0;
+        for (int i = start; i < end; i++)
+        {
+            if (AbsBits(x[i]) == threshold) n++;
+        }
+
+        return n;
+    }
+
+    /// <summary>Zeroes entries below the threshold, and ties beyond the <paramref name="tiesLeft"/> still allowed.</summary>
+    [MethodImpl(ParallelChunks.Hot)]
+    private static void Zero(float[] x, int start, int end, uint threshold, long tiesLeft)
+    {
+        for (int i = start; i < end; i++)
         {
             uint bits = AbsBits(x[i]);
             if (bits > threshold) continue;
-            if (bits == threshold && tiesToKeep > 0)
-            {
-                tiesToKeep--;
-                continue;
-            }
-
+            if (bits == threshold && tiesLeft-- > 0) continue;
             x[i] = 0f;
         }
     }
 
-    /// <summary>Bit pattern of the keep-th largest |x|; <paramref name="above"/> counts entries strictly larger.</summary>
-    private static uint FindThreshold(float[] x, long keep, out long above)
+    private static void Sum(int[][] partial, long[] total)
     {
-        var hist = new long[1 << 16];
-        foreach (float v in x) hist[AbsBits(v) >> 16]++;
-        int high = SelectBucket(hist, keep, out long aboveHigh);
-
-        Array.Clear(hist, 0, hist.Length);
-        foreach (float v in x)
+        foreach (var h in partial)
         {
-            uint bits = AbsBits(v);
-            if ((bits >> 16) == (uint)high) hist[bits & 0xFFFF]++;
+            for (int b = 0; b < Buckets; b++) total[b] += h[b];
         }
-
-        int low = SelectBucket(hist, keep - aboveHigh, out long aboveLow);
-        above = aboveHigh + aboveLow;
-        return ((uint)high << 16) | (uint)low;
     }
 
     /// <summary>Walks buckets from the top until <paramref name="rank"/> entries are covered.</summary>
@@ -78,4 +132,18 @@ internal static class MagnitudeTrim
     }
 
     private static unsafe uint AbsBits(float v) => *(uint*)&v & 0x7FFFFFFFu;
+}
+
+/// <summary>Keep |x| above the threshold (as float bits) and the first TiesToKeep entries equal to it.</summary>
+internal readonly struct TrimCut
+{
+    public TrimCut(uint threshold, long tiesToKeep)
+    {
+        Threshold = threshold;
+        TiesToKeep = tiesToKeep;
+    }
+
+    public uint Threshold { get; }
+
+    public long TiesToKeep { get; }
 }
