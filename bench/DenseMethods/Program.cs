@@ -55,6 +55,11 @@ using var self = Process.GetCurrentProcess();
 for (int rep = 0; rep < repeats; rep++)
 {
     var input = new ModuleMergeInput($"model.layers.{rep}.bench", din, dout, sources);
+
+    // The previous module's buffers are garbage by now, as when modules are streamed; collect
+    // them so the peak working set shows one module's footprint, not GC slack across repeats.
+    GC.Collect();
+    GC.WaitForPendingFinalizers();
     self.Refresh();
     var cpu0 = self.TotalProcessorTime;
     var sw = Stopwatch.StartNew();

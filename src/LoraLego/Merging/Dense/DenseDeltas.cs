@@ -45,12 +45,16 @@ internal sealed class DenseDeltas : ITaskVectors
             {
                 var dst = new Span<float>(buffer, row * n, n);
                 dst.Clear();
-                for (int k = 0; k < r; k++)
+                int k = 0;
+                for (; k + 4 <= r; k += 4)
                 {
-                    float coef = (float)(block.Scale[k] * block.BT[(k * m) + row]);
-                    if (coef != 0f) VectorKernels.Axpy(coef, block.UnitA(k), dst);
+                    VectorKernels.Axpy4(Coef(block, k, row), Coef(block, k + 1, row), Coef(block, k + 2, row), Coef(block, k + 3, row), block.UnitA(k), block.UnitA(k + 1), block.UnitA(k + 2), block.UnitA(k + 3), dst);
                 }
+
+                for (; k < r; k++) VectorKernels.Axpy(Coef(block, k, row), block.UnitA(k), dst);
             }
         });
     }
+
+    private static float Coef(UnitBlock block, int unit, int row) => (float)(block.Scale[unit] * block.BT[(unit * block.OutFeatures) + row]);
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Runtime.CompilerServices;
+using System.Threading.Tasks;
 
 namespace LoraLego.Merging.Dense;
 
@@ -25,16 +26,9 @@ internal static class MagnitudeTrim
         if (keep >= x.Length) return new TrimCut(0, long.MaxValue);
         if (keep <= 0) return new TrimCut(uint.MaxValue, 0);
 
-        int chunks = ParallelChunks.Count(x.Length);
-        var hist = new long[Buckets];
-        var partial = new int[chunks][];
-        ParallelChunks.For(x.Length, (c, start, end) => partial[c] = HighHistogram(x, start, end));
-        Sum(partial, hist);
+        var hist = Histogram(x, (h, start, end) => HighHistogram(x, start, end, h));
         uint high = (uint)SelectBucket(hist, keep, out long aboveHigh);
-
-        ParallelChunks.For(x.Length, (c, start, end) => partial[c] = LowHistogram(x, start, end, high));
-        Array.Clear(hist, 0, hist.Length);
-        Sum(partial, hist);
+        hist = Histogram(x, (h, start, end) => LowHistogram(x, start, end, high, h));
         uint low = (uint)SelectBucket(hist, keep - aboveHigh, out long aboveLow);
         return new TrimCut((high << 16) | low, keep - aboveHigh - aboveLow);
     }
@@ -58,25 +52,47 @@ internal static class MagnitudeTrim
         ParallelChunks.For(x.Length, (c, start, end) => Zero(x, start, end, cut.Threshold, cut.TiesToKeep - tiesBefore[c]));
     }
 
-    [MethodImpl(ParallelChunks.Hot)]
-    private static int[] HighHistogram(float[] x, int start, int end)
+    /// <summary>
+    /// One histogram per worker thread (not per chunk: a 256 KiB array per chunk piles up as
+    /// large-object garbage), summed at the end; integer counts add up the same in any grouping.
+    /// </summary>
+    private static long[] Histogram(float[] x, Action<int[], int, int> count)
     {
-        var h = new int[Buckets];
-        for (int i = start; i < end; i++) h[AbsBits(x[i]) >> 16]++;
-        return h;
+        var total = new long[Buckets];
+        var gate = new object();
+        Parallel.For(
+            0,
+            ParallelChunks.Count(x.Length),
+            () => new int[Buckets],
+            (c, _, h) =>
+            {
+                count(h, c * ParallelChunks.ChunkSize, Math.Min(x.Length, (c + 1) * ParallelChunks.ChunkSize));
+                return h;
+            },
+            h =>
+            {
+                lock (gate)
+                {
+                    for (int b = 0; b < Buckets; b++) total[b] += h[b];
+                }
+            });
+        return total;
     }
 
     [MethodImpl(ParallelChunks.Hot)]
-    private static int[] LowHistogram(float[] x, int start, int end, uint high)
+    private static void HighHistogram(float[] x, int start, int end, int[] h)
     {
-        var h = new int[Buckets];
+        for (int i = start; i < end; i++) h[AbsBits(x[i]) >> 16]++;
+    }
+
+    [MethodImpl(ParallelChunks.Hot)]
+    private static void LowHistogram(float[] x, int start, int end, uint high, int[] h)
+    {
         for (int i = start; i < end; i++)
         {
             uint bits = AbsBits(x[i]);
             if ((bits >> 16) == high) h[bits & 0xFFFF]++;
         }
-
-        return h;
     }
 
     [MethodImpl(ParallelChunks.Hot)]
@@ -101,14 +117,6 @@ internal static class MagnitudeTrim
             if (bits > threshold) continue;
             if (bits == threshold && tiesLeft-- > 0) continue;
             x[i] = 0f;
-        }
-    }
-
-    private static void Sum(int[][] partial, long[] total)
-    {
-        foreach (var h in partial)
-        {
-            for (int b = 0; b < Buckets; b++) total[b] += h[b];
         }
     }
 
