@@ -104,6 +104,19 @@ public class TaskVectorMethodTests
         Assert.True(achieved <= optimal * 1.02, $"rank-8 error {achieved} vs optimal {optimal}");
     }
 
+    [Theory]
+    [InlineData("ties")]
+    [InlineData("dare_ties")]
+    public void ModuleLargerThanOneParallelChunkMatchesTheDenseComputation(string method)
+    {
+        // 320 × 256 = 81 920 entries: two element chunks, ten row chunks.
+        var rng = new Random(21);
+        var input = Input("big", RandomBlock(rng, 320, 256, 6, 1.0), RandomBlock(rng, 320, 256, 4, 0.8), RandomBlock(rng, 320, 256, 5, 1.2));
+        var options = new MergeOptions { Density = 0.35, Seed = 9 };
+        float[] dense = Create(method).MergeDense(input, options, None);
+        Assert.True(RelativeDifference(FromRowMajor(dense, 320, 256), Reference(method, input, options)) < 1e-4);
+    }
+
     [Fact]
     public void SameSeedGivesIdenticalUnitsAndAnotherSeedDoesNot()
     {
