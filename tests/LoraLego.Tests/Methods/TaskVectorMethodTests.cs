@@ -52,6 +52,16 @@ public class TaskVectorMethodTests
         Assert.Equal(new[] { -1f, 1f }, ties.MergeDense(input, new MergeOptions { Density = 1, SignElection = SignElection.Frequency }, None));
     }
 
+    [Theory]
+    [InlineData("ties")]
+    [InlineData("dare_ties")]
+    public void DisjointMeanOfIdenticalSourcesAtFullDensityIsTheSourceItself(string method)
+    {
+        var source = RandomBlock(new Random(6), 30, 20, 4, 1.5);
+        var merged = Create(method).Merge(Input("same", source, source, source), new MergeOptions { Density = 1, Rank = 4 }, None);
+        Assert.True(RelativeDifference(Delta(merged), Delta(source)) < 1e-5);
+    }
+
     [Fact]
     public void DareWithDensityOneIsThePlainSumAndFullRankKeepsIt()
     {
