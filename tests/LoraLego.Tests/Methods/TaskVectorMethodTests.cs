@@ -31,6 +31,15 @@ public class TaskVectorMethodTests
     }
 
     [Fact]
+    public void DensityKeepingNoEntryGivesAZeroMergeNotAnError()
+    {
+        // int(0.1 · 6) = 0 entries survive, as in PEFT.
+        var block = new TiesMethod().Merge(HandInput(), new MergeOptions { Density = 0.1 }, None);
+        Assert.Equal(1, block.Count);
+        Assert.All(block.A, v => Assert.Equal(0f, v));
+    }
+
+    [Fact]
     public void MagnitudePruneOnHandCaseSumsTrimmedDeltas()
     {
         float[] merged = new MagnitudePruneMethod().MergeDense(HandInput(), new MergeOptions { Density = 0.5 }, None);
