@@ -63,7 +63,8 @@ internal static class TaskVectorMerger
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var keep = Build(tasks, t, recipe, seed, module, work, cuts);
-                ParallelChunks.For(work.Length, (c, start, end) => AddKept(work, keep.Threshold, keep.TiesLeft(c), result, start, end));
+                if (keep.IsAll) ParallelChunks.For(work.Length, (_, start, end) => AddRange(work, result, start, end));
+                else ParallelChunks.For(work.Length, (c, start, end) => AddKept(work, keep.Threshold, keep.TiesLeft(c), result, start, end));
             }
 
             return result;
@@ -138,8 +139,13 @@ internal static class TaskVectorMerger
 
         public uint Threshold { get; }
 
+        public bool IsAll => _tiesBefore is null && _tiesToKeep == long.MaxValue;
+
         public long TiesLeft(int chunk) => _tiesBefore is null ? _tiesToKeep : _tiesToKeep - _tiesBefore[chunk];
     }
+
+    private static void AddRange(float[] work, float[] result, int start, int end) =>
+        VectorKernels.Axpy(1f, new ReadOnlySpan<float>(work, start, end - start), new Span<float>(result, start, end - start));
 
     [MethodImpl(ParallelChunks.Hot)]
     private static void AddKept(float[] work, uint threshold, long tiesLeft, float[] result, int start, int end)
