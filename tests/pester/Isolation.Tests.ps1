@@ -21,7 +21,8 @@ Import-Module '$script:Manifest'
 `$engineName = `$module.ImplementingAssembly.GetReferencedAssemblies() | Where-Object Name -EQ 'LoraLego'
 `$engine = [System.Reflection.Assembly]::Load(`$engineName)
 `$context = [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext(`$engine)
-# MathNet as the engine sees it: asked of the engine's load context by the version we ship.
+# MathNet as the engine sees it: asked of the engine's load context by the version we ship. The
+# context already holds 4.15.0 under that name, so only the module's resolver can answer.
 `$shipped = [System.Reflection.AssemblyName]::GetAssemblyName((Join-Path `$module.ModuleBase 'Dependencies/MathNet.Numerics.dll'))
 `$ours = `$context.LoadFromAssemblyName(`$shipped)
 `$matrix = `$ours.GetType('MathNet.Numerics.LinearAlgebra.Double.DenseMatrix', `$true)::OfArray([double[,]]::new(2, 2))
@@ -35,7 +36,8 @@ Import-Module '$script:Manifest'
 [pscustomobject]@{
     FirstVersion   = `$first.GetName().Version.ToString()
     LoadedVersions = @([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'MathNet.Numerics' } | ForEach-Object { `$_.GetName().Version.ToString() } | Sort-Object)
-    EngineContext  = `$context.Name
+    EngineLocation = `$engine.Location
+    EngineReferencesMathNet = [string](`$engine.GetReferencedAssemblies() | Where-Object Name -EQ 'MathNet.Numerics').Version
     OursVersion    = `$ours.GetName().Version.ToString()
     OursLocation   = `$ours.Location
     OursContext    = [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext(`$ours).Name
@@ -53,8 +55,11 @@ Describe 'Dependency isolation' {
         @($script:Report.LoadedVersions) | Should -Be @('4.15.0.0', '5.0.0.0')
     }
 
-    It 'loads the engine into the module''s private load context' {
-        $script:Report.EngineContext | Should -Be 'LoraLego'
+    It 'loads the engine from beside the cmdlet assembly' {
+        # PowerShell reflects over the cmdlets' parameter types (engine types) before the module's
+        # initializer runs, so the engine is found next to the cmdlet assembly, in the default context.
+        $script:Report.EngineLocation | Should -Be (Join-Path (Split-Path $script:Manifest) 'LoraLego.dll')
+        $script:Report.EngineReferencesMathNet | Should -Be '5.0.0.0'
     }
 
     It 'gives the engine its own MathNet.Numerics 5.0.0 from Dependencies/' {

@@ -128,6 +128,8 @@ function Write-CommandHelp {
         $Writer.WriteElementString('dev', 'code', $script:Ns.dev, ($example.Code -join "`n"))
         $Writer.WriteStartElement('dev', 'remarks', $script:Ns.dev)
         foreach ($p in $example.Remarks) { $Writer.WriteElementString('maml', 'para', $script:Ns.maml, $p) }
+        # An empty paragraph: Get-Help would otherwise run the next example's title into this text.
+        $Writer.WriteElementString('maml', 'para', $script:Ns.maml, '')
         $Writer.WriteEndElement(); $Writer.WriteEndElement()
     }
     $Writer.WriteEndElement()
