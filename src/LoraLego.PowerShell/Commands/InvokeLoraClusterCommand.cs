@@ -16,14 +16,8 @@ namespace LoraLego.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "LoraCluster")]
 [OutputType(typeof(LoraUnit))]
-public sealed class InvokeLoraClusterCommand : LoraCmdletBase
+public sealed class InvokeLoraClusterCommand : UnitGatheringCmdletBase
 {
-    private readonly UnitCollector _units = new();
-
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
-    [ValidateNotNull]
-    public LoraUnit[] Unit { get; set; } = null!;
-
     /// <summary>Clusters per module: a number for all modules, or a hashtable of module wildcards to numbers.</summary>
     [Parameter]
     public object? K { get; set; }
@@ -55,26 +49,6 @@ public sealed class InvokeLoraClusterCommand : LoraCmdletBase
     [Parameter]
     public OutputReweighting OutputReweighting { get; set; } = new LegoOptions().OutputReweighting;
 
-    /// <summary>Worker threads (modules clustered at once); 0 means one per core.</summary>
-    [Parameter]
-    [ValidateRange(0, 256)]
-    public int ThrottleLimit { get; set; }
-
-    protected override void ProcessRecord()
-    {
-        foreach (var unit in Unit)
-        {
-            try
-            {
-                _units.Add(unit);
-            }
-            catch (LoraLegoException e)
-            {
-                WriteEngineError(e, unit);
-            }
-        }
-    }
-
     protected override void EndProcessing()
     {
         RankSelector ranks;
@@ -104,7 +78,7 @@ public sealed class InvokeLoraClusterCommand : LoraCmdletBase
         };
 
         RunOrdered(
-            _units.Pools,
+            Units.Pools,
             (pool, token) => ClusterStage.Run(pool, ClusterStage.ForModule(options, ranks, pool.Module), token),
             (pool, centroids) =>
             {

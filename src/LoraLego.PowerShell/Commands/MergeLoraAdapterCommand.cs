@@ -45,14 +45,8 @@ public enum OutputFormat
 /// </summary>
 [Cmdlet(VerbsData.Merge, "LoraAdapter", SupportsShouldProcess = true)]
 [OutputType(typeof(LoraAdapter))]
-public sealed class MergeLoraAdapterCommand : LoraCmdletBase
+public sealed class MergeLoraAdapterCommand : UnitGatheringCmdletBase
 {
-    private readonly UnitCollector _units = new();
-
-    [Parameter(Mandatory = true, ValueFromPipeline = true)]
-    [ValidateNotNull]
-    public LoraUnit[] Unit { get; set; } = null!;
-
     /// <summary>The output: a folder (PEFT) or a .safetensors file (kohya).</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
@@ -101,28 +95,9 @@ public sealed class MergeLoraAdapterCommand : LoraCmdletBase
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    [Parameter]
-    [ValidateRange(0, 256)]
-    public int ThrottleLimit { get; set; }
-
-    protected override void ProcessRecord()
-    {
-        foreach (var unit in Unit)
-        {
-            try
-            {
-                _units.Add(unit);
-            }
-            catch (LoraLegoException e)
-            {
-                WriteEngineError(e, unit);
-            }
-        }
-    }
-
     protected override void EndProcessing()
     {
-        if (_units.UnitCount == 0)
+        if (Units.UnitCount == 0)
         {
             WriteError(ErrorRecords.Create("NoUnitsToMerge", ErrorCategory.InvalidArgument, Path, $"No units reached Merge-LoraAdapter, so nothing was written to '{Path}'."));
             return;
@@ -140,7 +115,7 @@ public sealed class MergeLoraAdapterCommand : LoraCmdletBase
                 KnotsMerge = KnotsMerge,
                 Seed = Seed,
             };
-            var sources = MergeStage.Sources(_units);
+            var sources = MergeStage.Sources(Units);
             var write = new AdapterWriteOptions
             {
                 Format = Format == OutputFormat.Kohya ? AdapterFormat.Kohya : AdapterFormat.Peft,
@@ -149,11 +124,11 @@ public sealed class MergeLoraAdapterCommand : LoraCmdletBase
                 Sources = sources,
                 BaseModel = BaseModel,
                 ExtraTensors = ChooseExtraTensors(sources),
-                Provenance = MergeStage.Provenance(_units, sources, method.Name, options),
+                Provenance = MergeStage.Provenance(Units, sources, method.Name, options),
             };
             WarnOnBaseModels(sources);
 
-            var what = $"{_units.Pools.Count} modules from {sources.Count} adapter(s), method {method.Name}";
+            var what = $"{Units.Pools.Count} modules from {sources.Count} adapter(s), method {method.Name}";
             if (!ShouldProcess(target, $"Write merged LoRA adapter ({what})")) return;
 
             var written = Write(target, method, options, write);
@@ -175,7 +150,7 @@ public sealed class MergeLoraAdapterCommand : LoraCmdletBase
     /// </summary>
     private string Write(string target, IMergeMethod method, MergeOptions options, AdapterWriteOptions write)
     {
-        var pools = _units.Pools;
+        var pools = Units.Pools;
         var progress = new ProgressRecord(0x10A1, "Writing merged LoRA adapter", target);
         int done = 0;
         if (method is ConcatMethod)
