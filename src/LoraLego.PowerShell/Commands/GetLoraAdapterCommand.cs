@@ -68,6 +68,7 @@ public sealed class GetLoraAdapterCommand : LoraCmdletBase
             return;
         }
 
+        ModuleNameCompleter.Remember(adapter);
         WriteObject(adapter);
     }
 }

@@ -8,7 +8,7 @@ namespace LoraLego.Merging;
 /// </summary>
 public sealed class DareMethod : TaskVectorMethod
 {
-    public override string Name => "dare";
+    public override string Name => "Dare";
 
     private protected override TaskVectorRecipe Recipe(MergeOptions options) => new(TrimKind.RandomDrop, false, options.Density, options.SignElection);
 }

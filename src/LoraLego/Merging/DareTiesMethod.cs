@@ -7,7 +7,7 @@ namespace LoraLego.Merging;
 /// </summary>
 public sealed class DareTiesMethod : TaskVectorMethod
 {
-    public override string Name => "dare_ties";
+    public override string Name => "DareTies";
 
     private protected override TaskVectorRecipe Recipe(MergeOptions options) => new(TrimKind.RandomDrop, true, options.Density, options.SignElection);
 }

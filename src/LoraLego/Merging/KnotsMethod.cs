@@ -21,7 +21,7 @@ public sealed class KnotsMethod : IMergeMethod
     /// <summary>Singular values below this fraction of the largest are rounding noise of the QRs, not directions.</summary>
     private const double RelativeSigmaFloor = 1e-12;
 
-    public string Name => "knots";
+    public string Name => "KnOTS";
 
     public UnitBlock Merge(ModuleMergeInput input, MergeOptions options, CancellationToken cancellationToken)
     {

@@ -19,7 +19,7 @@ namespace LoraLego.Merging;
 /// </summary>
 public sealed class LinearMethod : IMergeMethod
 {
-    public string Name => "linear";
+    public string Name => "Linear";
 
     public UnitBlock Merge(ModuleMergeInput input, MergeOptions options, CancellationToken cancellationToken)
     {

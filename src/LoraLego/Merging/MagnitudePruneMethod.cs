@@ -7,7 +7,7 @@ namespace LoraLego.Merging;
 /// </summary>
 public sealed class MagnitudePruneMethod : TaskVectorMethod
 {
-    public override string Name => "magnitude_prune";
+    public override string Name => "MagnitudePrune";
 
     private protected override TaskVectorRecipe Recipe(MergeOptions options) => new(TrimKind.Magnitude, false, options.Density, options.SignElection);
 }

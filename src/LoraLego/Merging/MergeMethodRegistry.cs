@@ -8,7 +8,8 @@ namespace LoraLego.Merging;
 /// <summary>
 /// Every merge method in the engine assembly: each non-abstract <see cref="IMergeMethod"/> class with a
 /// parameterless constructor is found by reflection, so adding a method means adding one file.
-/// Names are matched case-insensitively.
+/// Names are matched case-insensitively and without underscores, so PEFT's spellings
+/// (dare_ties, magnitude_prune) find the same methods as ours (DareTies, MagnitudePrune).
 /// </summary>
 public static class MergeMethodRegistry
 {
@@ -31,10 +32,12 @@ public static class MergeMethodRegistry
     public static bool TryGet(string name, out IMergeMethod method)
     {
         method = null!;
-        if (name is null || !Methods.Value.TryGetValue(name, out var type)) return false;
+        if (name is null || !Methods.Value.TryGetValue(Key(name), out var type)) return false;
         method = Create(type);
         return true;
     }
+
+    private static string Key(string name) => name.Replace("_", string.Empty).Replace("-", string.Empty);
 
     private static IMergeMethod Create(Type type) => (IMergeMethod)Activator.CreateInstance(type)!;
 
@@ -46,7 +49,7 @@ public static class MergeMethodRegistry
             .OrderBy(t => t.FullName, StringComparer.Ordinal);
         foreach (var type in types)
         {
-            string name = Create(type).Name;
+            string name = Key(Create(type).Name);
             if (byName.TryGetValue(name, out var other))
                 throw new InvalidOperationException($"Merge methods {other.FullName} and {type.FullName} are both named '{name}'.");
             byName[name] = type;

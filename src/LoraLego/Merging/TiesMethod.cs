@@ -8,7 +8,7 @@ namespace LoraLego.Merging;
 /// </summary>
 public sealed class TiesMethod : TaskVectorMethod
 {
-    public override string Name => "ties";
+    public override string Name => "Ties";
 
     private protected override TaskVectorRecipe Recipe(MergeOptions options) => new(TrimKind.Magnitude, true, options.Density, options.SignElection);
 }

@@ -18,9 +18,10 @@ namespace LoraLego.Pipeline;
 /// </summary>
 public static class MergeStage
 {
-    /// <summary>Every adapter the gathered units come from, in first-arrival order.</summary>
+    /// <summary>Every adapter the gathered units come from, by name then path (arrival order does not matter).</summary>
     public static IReadOnlyList<LoraAdapter> Sources(UnitCollector units) =>
-        units.Pools.SelectMany(p => p.Units).SelectMany(u => u.Origins).Distinct().ToList();
+        units.Pools.SelectMany(p => p.Units).SelectMany(u => u.Origins).Distinct()
+            .OrderBy(a => a.Name, StringComparer.Ordinal).ThenBy(a => a.Path, StringComparer.Ordinal).ToList();
 
     /// <summary>Merges one module's units with the method (Concat keeps every unit: the exact sum).</summary>
     public static UnitBlock MergeModule(ModulePool pool, IMergeMethod method, MergeOptions options, CancellationToken cancellationToken) =>

@@ -77,6 +77,10 @@ public sealed class ModulePool
     /// <summary>Which unit of the pool each row of <see cref="ToMergeInput"/>'s blocks is, source by source.</summary>
     public IReadOnlyList<IReadOnlyList<LoraUnit>> SourceUnits() => Groups().Select(g => (IReadOnlyList<LoraUnit>)g.Units).ToList();
 
+    /// <summary>
+    /// Sources in a canonical order (adapter name, then path, then arrival) and units by index, so the
+    /// order units arrive in changes nothing downstream: permuting the input gives the same merge.
+    /// </summary>
     private List<(Adapters.LoraModule? Source, List<LoraUnit> Units)> Groups()
     {
         var groups = new List<(Adapters.LoraModule? Source, List<LoraUnit> Units)>();
@@ -94,7 +98,14 @@ public sealed class ModulePool
             groups[g].Units.Add(u);
         }
 
-        return groups;
+        foreach (var g in groups) g.Units.Sort((x, y) => x.Index.CompareTo(y.Index));
+        return groups
+            .Select((g, arrival) => (Group: g, Arrival: arrival))
+            .OrderBy(x => x.Group.Source?.Adapter.Name ?? x.Group.Units[0].Adapter, StringComparer.Ordinal)
+            .ThenBy(x => x.Group.Source?.Adapter.Path ?? string.Empty, StringComparer.Ordinal)
+            .ThenBy(x => x.Arrival)
+            .Select(x => x.Group)
+            .ToList();
     }
 
     private sealed class ReferenceEqualityComparer : IEqualityComparer<object>

@@ -1,0 +1,289 @@
+BeforeDiscovery {
+    # -Skip is decided at discovery, before BeforeAll runs.
+    $script:HasRealFixtures = Test-Path (Join-Path $PSScriptRoot '../../../shared/fixtures/real')
+    if (-not $script:HasRealFixtures) { Write-Warning 'Real fixtures (../shared/fixtures/real) not found: the real-adapter pipeline tests are skipped.' }
+}
+
+BeforeAll {
+    . (Join-Path $PSScriptRoot 'common.ps1')
+    $script:Adapters = Join-Path $script:SamplesPath 'adapters'
+    $script:Module = 'model.layers.0.self_attn.q_proj'
+
+    # Reads a tensor straight from a safetensors file (F32 only), without the module's code.
+    function Read-RawTensor([string] $File, [string] $Name) {
+        $bytes = [IO.File]::ReadAllBytes($File)
+        $n = [BitConverter]::ToUInt64($bytes, 0)
+        $header = [Text.Encoding]::UTF8.GetString($bytes, 8, [int]$n) | ConvertFrom-Json -AsHashtable
+        $t = $header[$Name]
+        $t.dtype | Should -Be 'F32'
+        $start = 8 + $n + $t.data_offsets[0]
+        $count = ($t.data_offsets[1] - $t.data_offsets[0]) / 4
+        $values = [double[]]::new($count)
+        for ($i = 0; $i -lt $count; $i++) { $values[$i] = [BitConverter]::ToSingle($bytes, $start + 4 * $i) }
+        [pscustomobject]@{ Shape = $t.shape; Values = $values }
+    }
+
+    # scale · B · A of one PEFT module, densely, from the raw tensors and the config's r and alpha.
+    function Get-RawDelta([string] $Folder, [string] $ModuleName) {
+        $config = Get-Content -Raw (Join-Path $Folder 'adapter_config.json') | ConvertFrom-Json
+        $file = Join-Path $Folder 'adapter_model.safetensors'
+        $a = Read-RawTensor $file "base_model.model.$ModuleName.lora_A.weight"
+        $b = Read-RawTensor $file "base_model.model.$ModuleName.lora_B.weight"
+        $r = $a.Shape[0]; $in = $a.Shape[1]; $out = $b.Shape[0]
+        $scale = $config.lora_alpha / $config.r
+        $d = [double[]]::new($out * $in)
+        for ($o = 0; $o -lt $out; $o++) {
+            for ($k = 0; $k -lt $r; $k++) {
+                $bk = $scale * $b.Values[$o * $r + $k]
+                if ($bk -eq 0) { continue }
+                $row = $k * $in
+                for ($i = 0; $i -lt $in; $i++) { $d[$o * $in + $i] += $bk * $a.Values[$row + $i] }
+            }
+        }
+        , $d
+    }
+
+    function Get-RelativeError([double[]] $Actual, [double[]] $Expected) {
+        $num = 0.0; $den = 0.0
+        for ($i = 0; $i -lt $Expected.Length; $i++) { $num += [math]::Pow($Actual[$i] - $Expected[$i], 2); $den += [math]::Pow($Expected[$i], 2) }
+        [math]::Sqrt($num / $den)
+    }
+
+    function Get-Sha([string] $Path) { (Get-FileHash -Algorithm SHA256 -LiteralPath $Path).Hash }
+}
+
+Describe 'Split-LoraMsu' {
+    BeforeAll { $script:Samples = Get-LoraAdapter (Join-Path $script:Adapters '*') }
+
+    It 'writes one unit per rank of every module' {
+        $units = $script:Samples | Split-LoraMsu
+        $units.Count | Should -Be (8 * 4 + 8 * 4 + 8 * 8)
+        $units[0] | Should -BeOfType ([LoraLego.Pipeline.LoraUnit])
+        ($units | Where-Object Adapter -EQ 'gamma' | Where-Object Module -EQ $script:Module).Index | Should -Be (0..7)
+    }
+
+    It 'gives each unit its module scale and the norm |s|·‖a‖·‖b‖' {
+        $u = $script:Samples[1] | Split-LoraMsu -Module $script:Module | Select-Object -Index 2
+        $u.Scale | Should -Be 4
+        $a = $u.GetA(); $b = $u.GetB()
+        $a.Length | Should -Be 64
+        $b.Length | Should -Be 64
+        $expected = 4 * [math]::Sqrt(($a | ForEach-Object { $_ * $_ } | Measure-Object -Sum).Sum) * [math]::Sqrt(($b | ForEach-Object { $_ * $_ } | Measure-Object -Sum).Sum)
+        $u.Norm | Should -BeGreaterThan 0
+        [math]::Abs($u.Norm - $expected) / $expected | Should -BeLessThan 1e-6
+    }
+
+    It 'reads a unit''s vectors as the row of A and the column of B' {
+        $u = $script:Samples[0] | Split-LoraMsu -Module $script:Module | Select-Object -Index 3
+        $file = Join-Path $script:Adapters 'alpha/adapter_model.safetensors'
+        $A = Read-RawTensor $file "base_model.model.$($script:Module).lora_A.weight"
+        $B = Read-RawTensor $file "base_model.model.$($script:Module).lora_B.weight"
+        $u.GetA() | Should -Be ($A.Values[(3 * 64)..(3 * 64 + 63)])
+        $u.GetB() | Should -Be (0..63 | ForEach-Object { $B.Values[$_ * 4 + 3] })
+    }
+
+    It 'filters modules and layers with wildcards' {
+        ($script:Samples | Split-LoraMsu -Module '*v_proj' | Select-Object -ExpandProperty Module -Unique) | Should -Be @(0..3 | ForEach-Object { "model.layers.$_.self_attn.v_proj" })
+        ($script:Samples | Split-LoraMsu -Layer 2 | Select-Object -ExpandProperty Layer -Unique) | Should -Be '2'
+        ($script:Samples[2] | Split-LoraMsu -Layer '[13]' -Module '*q_proj').Count | Should -Be 16
+    }
+
+    It 'multiplies scales by -Weight' {
+        $u = $script:Samples[0] | Split-LoraMsu -Weight 0.25 -Module $script:Module | Select-Object -First 1
+        $u.Scale | Should -Be 0.5
+        $u.Weight | Should -Be 0.25
+    }
+}
+
+Describe 'Merge-LoraAdapter' {
+    BeforeAll { $script:Samples = Get-LoraAdapter (Join-Path $script:Adapters '*') }
+
+    It 'writes the exact sum of the inputs when units arrive unclustered' {
+        $out = Join-Path $TestDrive 'sum'
+        $m = $script:Samples | Split-LoraMsu | Merge-LoraAdapter -Path $out -PassThru
+        $m | Should -BeOfType ([LoraLego.Adapters.LoraAdapter])
+        $m.Rank | Should -Be '16'
+        $m.ModuleCount | Should -Be 8
+        $expected = [double[]]::new(64 * 64)
+        foreach ($name in 'alpha', 'beta', 'gamma') {
+            $d = Get-RawDelta (Join-Path $script:Adapters $name) $script:Module
+            for ($i = 0; $i -lt $d.Length; $i++) { $expected[$i] += $d[$i] }
+        }
+        $actual = Get-RawDelta $out $script:Module
+        Get-RelativeError $actual $expected | Should -BeLessThan 1e-6
+        (Measure-LoraMerge -Merged $m -Source $script:Samples -Summary).RelativeError | Should -BeLessThan 1e-6
+    }
+
+    It 'writes a PEFT config that follows the inputs' {
+        $out = Join-Path $TestDrive 'cfg'
+        $script:Samples | Split-LoraMsu | Merge-LoraAdapter -Path $out
+        $config = Get-Content -Raw (Join-Path $out 'adapter_config.json') | ConvertFrom-Json
+        $config.peft_type | Should -Be 'LORA'
+        $config.r | Should -Be 16
+        $config.lora_alpha | Should -Be 16
+        @($config.target_modules) | Should -Be @('q_proj', 'v_proj')
+        $config.base_model_name_or_path | Should -Be 'loralego/tiny-4layer'
+        $bytes = [IO.File]::ReadAllBytes((Join-Path $out 'adapter_model.safetensors'))
+        $header = [Text.Encoding]::UTF8.GetString($bytes, 8, [int][BitConverter]::ToUInt64($bytes, 0)) | ConvertFrom-Json -AsHashtable
+        $header['__metadata__']['format'] | Should -Be 'pt'
+        $header['__metadata__']['loralego.method'] | Should -Be 'Concat'
+        ($header['__metadata__']['loralego.sources'] | ConvertFrom-Json).name | Should -Be @('alpha', 'beta', 'gamma')
+        ($header.Keys | Where-Object { $_ -ne '__metadata__' } | Sort-Object) | Should -Be (($script:Samples[0].Modules | ForEach-Object { $_.AKey; $_.BKey }) | Sort-Object)
+    }
+
+    It 'writes nothing with -WhatIf' {
+        $out = Join-Path $TestDrive 'whatif'
+        $script:Samples | Split-LoraMsu | Merge-LoraAdapter -Path $out -WhatIf
+        Test-Path $out | Should -BeFalse
+        @(Get-ChildItem $TestDrive -Force -Filter '.whatif*').Count | Should -Be 0
+    }
+
+    It 'refuses an existing output without -Force and replaces it with -Force' {
+        $out = Join-Path $TestDrive 'exists'
+        $script:Samples[0] | Split-LoraMsu | Merge-LoraAdapter -Path $out
+        $before = Get-Sha (Join-Path $out 'adapter_model.safetensors')
+        $script:Samples[1] | Split-LoraMsu | Merge-LoraAdapter -Path $out -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'OutputExists*'
+        $err[0].CategoryInfo.Category | Should -Be 'ResourceExists'
+        Get-Sha (Join-Path $out 'adapter_model.safetensors') | Should -Be $before
+        $script:Samples[1] | Split-LoraMsu | Merge-LoraAdapter -Path $out -Force
+        Get-Sha (Join-Path $out 'adapter_model.safetensors') | Should -Not -Be $before
+    }
+
+    It 'refuses to write over one of its inputs' {
+        $copy = Join-Path $TestDrive 'input'
+        Copy-Item (Join-Path $script:Adapters 'alpha') $copy -Recurse
+        $before = Get-Sha (Join-Path $copy 'adapter_model.safetensors')
+        Get-LoraAdapter $copy | Split-LoraMsu | Merge-LoraAdapter -Path $copy -Force -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'OutputIsInput*'
+        Get-Sha (Join-Path $copy 'adapter_model.safetensors') | Should -Be $before
+    }
+
+    It 'writes a kohya file that loads back with the same deltas' {
+        $out = Join-Path $TestDrive 'merged.safetensors'
+        $k = $script:Samples | Split-LoraMsu | Merge-LoraAdapter -Path $out -Format Kohya -PassThru
+        $k.Format | Should -Be 'Kohya'
+        $k.ModuleCount | Should -Be 8
+        $p = $script:Samples | Split-LoraMsu | Merge-LoraAdapter -Path (Join-Path $TestDrive 'peft-for-kohya') -PassThru
+        $kn = $k.Modules | Sort-Object Name | ForEach-Object DeltaNorm
+        $pn = $p.Modules | ForEach-Object { [LoraLego.Adapters.ModuleNames]::ToKohya($_.Name) } | Sort-Object | ForEach-Object { $n = $_; ($p.Modules | Where-Object { [LoraLego.Adapters.ModuleNames]::ToKohya($_.Name) -eq $n }).DeltaNorm }
+        for ($i = 0; $i -lt $kn.Count; $i++) { [math]::Abs($kn[$i] - $pn[$i]) / $pn[$i] | Should -BeLessThan 1e-6 }
+    }
+
+    It 'writes half precision with -DType' {
+        $m = $script:Samples | Split-LoraMsu | Merge-LoraAdapter -Path (Join-Path $TestDrive 'f16') -DType F16 -PassThru
+        $m.DType | Should -Be 'F16'
+        $m = $script:Samples | Split-LoraMsu | Merge-LoraAdapter -Path (Join-Path $TestDrive 'bf16') -DType BF16 -PassThru
+        $m.DType | Should -Be 'BF16'
+    }
+
+    It 'reduces to -Rank with -Method Svd, no worse than LoRA-LEGO at the same rank' {
+        $svd = $script:Samples | Split-LoraMsu | Merge-LoraAdapter -Path (Join-Path $TestDrive 'svd4') -Method Svd -Rank 4 -PassThru
+        $svd.Rank | Should -Be '4'
+        $lego = $script:Samples | Split-LoraMsu | Invoke-LoraCluster -K 4 | Merge-LoraAdapter -Path (Join-Path $TestDrive 'lego4') -PassThru
+        $lego.Rank | Should -Be '4'
+        $es = Measure-LoraMerge $svd $script:Samples -Summary
+        $el = Measure-LoraMerge $lego $script:Samples -Summary
+        $es.RelativeError | Should -BeLessOrEqual ($el.RelativeError + 1e-9)
+    }
+
+    It 'names an unknown method' {
+        $script:Samples | Split-LoraMsu | Merge-LoraAdapter -Path (Join-Path $TestDrive 'x') -Method NoSuch -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'UnknownMergeMethod*'
+        $err[0].Exception.Message | Should -Match 'Svd'
+        Test-Path (Join-Path $TestDrive 'x') | Should -BeFalse
+    }
+
+    It 'gives byte-identical files for the same seed' {
+        $a = $script:Samples | Split-LoraMsu | Invoke-LoraCluster -K 5 -Seed 11 | Merge-LoraAdapter -Path (Join-Path $TestDrive 's1') -PassThru
+        $b = $script:Samples | Split-LoraMsu | Invoke-LoraCluster -K 5 -Seed 11 | Merge-LoraAdapter -Path (Join-Path $TestDrive 's2') -PassThru
+        Get-Sha $a.TensorFilePath | Should -Be (Get-Sha $b.TensorFilePath)
+        Get-Sha $a.ConfigPath | Should -Be (Get-Sha $b.ConfigPath)
+    }
+
+    It 'warns about non-LoRA tensors it leaves out and keeps the first adapter''s with -ExtraTensors First' -Skip:(-not $script:HasRealFixtures) {
+        $cls = Get-LoraAdapter (Join-Path $script:RealFixtures 'gpt2/emotion-cls'), (Join-Path $script:RealFixtures 'gpt2/sentiment-cls')
+        $m = $cls | Split-LoraMsu -Layer 0 | Merge-LoraAdapter -Path (Join-Path $TestDrive 'cls') -PassThru -WarningVariable w 3>$null
+        ($w -join "`n") | Should -Match 'score\.weight'
+        $m.ExtraTensors.Count | Should -Be 0
+        $m = $cls | Split-LoraMsu -Layer 0 | Merge-LoraAdapter -Path (Join-Path $TestDrive 'cls1') -PassThru -ExtraTensors First 3>$null
+        $m.ExtraTensors.Name | Should -Be 'base_model.model.score.weight'
+        $m.ExtraTensors[0].Shape | Should -Be @(6, 768)
+    }
+}
+
+Describe 'Invoke-LoraCluster' {
+    BeforeAll { $script:Units = Get-LoraAdapter (Join-Path $script:Adapters '*') | Split-LoraMsu }
+
+    It 'writes K centroids per module, each carrying its cluster' {
+        $c = $script:Units | Invoke-LoraCluster -K 4 -Seed 3
+        $c.Count | Should -Be (8 * 4)
+        $q = $c | Where-Object Module -EQ $script:Module
+        $q.ClusterIndex | Should -Be (0..3)
+        ($q | Measure-Object MemberCount -Sum).Sum | Should -Be 16
+        $q | ForEach-Object { $_.IsCentroid | Should -BeTrue; $_.Method | Should -Be 'Lego'; $_.Inertia | Should -BeGreaterOrEqual 0 }
+        ($q.Members | ForEach-Object { "$_" } | Sort-Object) | Should -Be (($script:Units | Where-Object Module -EQ $script:Module | ForEach-Object { "$($_.Adapter)#$($_.Index)" }) | Sort-Object)
+    }
+
+    It 'defaults K to the largest input rank of the module' {
+        ($script:Units | Invoke-LoraCluster | Where-Object Module -EQ $script:Module).Count | Should -Be 8
+    }
+
+    It 'takes a hashtable of module patterns to K' {
+        $c = $script:Units | Invoke-LoraCluster -K ([ordered]@{ '*q_proj' = 2; '*layers.3.*' = 5 })
+        ($c | Where-Object Module -Like '*q_proj' | Group-Object Module | ForEach-Object Count | Sort-Object -Unique) | Should -Be 2
+        ($c | Where-Object Module -EQ 'model.layers.3.self_attn.v_proj').Count | Should -Be 5
+        ($c | Where-Object Module -EQ 'model.layers.0.self_attn.v_proj').Count | Should -Be 8
+    }
+
+    It 'passes the units through when K is at least the pool size' {
+        $c = $script:Units | Invoke-LoraCluster -K 100 -ParameterReweighting Off -OutputReweighting Off
+        $c.Count | Should -Be $script:Units.Count
+        $m = $c | Merge-LoraAdapter -Path (Join-Path $TestDrive 'pass') -PassThru
+        (Measure-LoraMerge $m (Get-LoraAdapter (Join-Path $script:Adapters '*')) -Summary).RelativeError | Should -BeLessThan 1e-6
+    }
+
+    It 'refuses a K that is not a positive whole number' {
+        { $script:Units | Invoke-LoraCluster -K 0 -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidRank*'
+        { $script:Units | Invoke-LoraCluster -K 'many' -ErrorAction Stop } | Should -Throw -ErrorId 'InvalidRank*'
+    }
+
+    It 'is deterministic for a seed whatever the thread count' {
+        $one = $script:Units | Invoke-LoraCluster -K 3 -Seed 5 -ThrottleLimit 1
+        $two = $script:Units | Invoke-LoraCluster -K 3 -Seed 5 -ThrottleLimit 2
+        ($one | ForEach-Object { $_.GetA() -join ',' }) | Should -Be ($two | ForEach-Object { $_.GetA() -join ',' })
+    }
+}
+
+Describe 'Measure-LoraMerge' {
+    It 'reports per module and takes the merged adapter from the pipeline' {
+        $samples = Get-LoraAdapter (Join-Path $script:Adapters '*')
+        $m = $samples | Split-LoraMsu | Merge-LoraAdapter -Path (Join-Path $TestDrive 'm') -Method Svd -Rank 2 -PassThru
+        $rows = $m | Measure-LoraMerge -Source $samples
+        $rows.Count | Should -Be 8
+        $rows[0] | Should -BeOfType ([LoraLego.Pipeline.ModuleMergeMeasurement])
+        $rows | ForEach-Object { $_.Rank | Should -Be 2; $_.RelativeError | Should -BeGreaterThan 0; $_.Sources.Count | Should -Be 3 }
+        ($rows | Sort-Object RelativeError -Descending | Select-Object -First 1).RelativeError | Should -Be (($rows | Measure-Object RelativeError -Maximum).Maximum)
+    }
+}
+
+Describe 'Tab completion' {
+    It 'completes -Method with the merge methods' {
+        $line = 'Merge-LoraAdapter -Method S'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Contain 'Svd'
+    }
+
+    It 'completes -Module with module names of adapters loaded in the session' {
+        Get-LoraAdapter (Join-Path $script:Adapters 'alpha') | Out-Null
+        $line = 'Split-LoraMsu -Module model.layers.1.self_attn.'
+        $names = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText
+        $names | Should -Be @('model.layers.1.self_attn.q_proj', 'model.layers.1.self_attn.v_proj')
+    }
+
+    It 'completes -Format and -DType values' {
+        $line = 'Merge-LoraAdapter -DType B'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be 'BF16'
+        $line = 'Merge-LoraAdapter -Format K'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be 'Kohya'
+    }
+}
