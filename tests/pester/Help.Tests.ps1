@@ -21,6 +21,11 @@ BeforeDiscovery {
         }
         @{ Name = $command.Name; MarkdownPath = $markdownPath; Examples = @($examples) }
     }
+    $n = 0
+    $script:AboutRecipes = foreach ($example in (Read-CommandMarkdown -Path (Join-Path $docs 'about_LoraLego.md')).Examples) {
+        $n++
+        @{ Number = $n; Title = $example.Title; Code = ($example.Code -join "`n") }
+    }
 }
 
 BeforeAll {
@@ -29,11 +34,16 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot '../../tools/help/LoraHelp.psm1') -Force
     $script:Docs = Join-Path $script:RepoRoot 'docs/en-US'
 
-    function Invoke-Example([string] $Code) {
-        # The user's view: a folder with the sample adapters in ./samples, nothing else.
+    function Invoke-Example([string] $Code, [switch] $AboutLayout) {
+        # The user's view: a folder with the sample adapters in ./samples, nothing else. The about
+        # topic's recipes speak of ./adapters (a folder of adapters) and ./a (one adapter) instead.
         $folder = Join-Path ([IO.Path]::GetTempPath()) "loralego-example-$([guid]::NewGuid().ToString('n'))"
         New-Item -ItemType Directory -Path $folder | Out-Null
-        Copy-Item -Path $script:SamplesPath -Destination (Join-Path $folder 'samples') -Recurse
+        if ($AboutLayout) {
+            Copy-Item -Path (Join-Path $script:SamplesPath 'adapters') -Destination (Join-Path $folder 'adapters') -Recurse
+            Copy-Item -Path (Get-ChildItem (Join-Path $script:SamplesPath 'adapters') -Directory | Select-Object -Last 1).FullName -Destination (Join-Path $folder 'a') -Recurse
+        }
+        else { Copy-Item -Path $script:SamplesPath -Destination (Join-Path $folder 'samples') -Recurse }
         Push-Location $folder
         try {
             $block = [scriptblock]::Create("`$ErrorActionPreference = 'Stop'`n$Code")
@@ -152,6 +162,13 @@ Import-Module '$manifest' -ErrorAction Stop
             $cmdlet.Synopsis | Should -Be $expected -Because "$($cmdlet.Name) help must load in a new session"
             $cmdlet.Examples | Should -BeGreaterOrEqual 2
         }
+    }
+
+    It 'runs about_LoraLego recipe <Number> (<Title>) with ./adapters and ./a from the samples' -ForEach $script:AboutRecipes {
+        if (@(Get-Command Get-LoraAdapter, Split-LoraMsu, Invoke-LoraCluster, Merge-LoraAdapter, Measure-LoraMerge -Module LoraLego -ErrorAction SilentlyContinue).Count -ne 5) {
+            Set-ItResult -Skipped -Because 'the recipes need all five cmdlets'; return
+        }
+        { Invoke-Example $Code -AboutLayout } | Should -Not -Throw
     }
 
     It 'installs about_LoraLego.help.txt and the MAML beside the module' {
