@@ -32,6 +32,7 @@ public sealed class MeasureLoraMergeCommand : LoraCmdletBase
 
     /// <summary>Only measure modules matching these patterns (wildcards).</summary>
     [Parameter]
+    [SupportsWildcards]
     [ArgumentCompleter(typeof(ModuleNameCompleter))]
     public string[]? Module { get; set; }
 

@@ -17,11 +17,13 @@ public sealed class SplitLoraMsuCommand : LoraCmdletBase
 
     /// <summary>Module name patterns (wildcards); a module is kept when any pattern matches.</summary>
     [Parameter]
+    [SupportsWildcards]
     [ArgumentCompleter(typeof(ModuleNameCompleter))]
     public string[]? Module { get; set; }
 
     /// <summary>Layer patterns (wildcards) matched against the module's layer index.</summary>
     [Parameter]
+    [SupportsWildcards]
     public string[]? Layer { get; set; }
 
     /// <summary>Multiplies every unit's scale (the adapter's weight in a merge).</summary>
