@@ -48,6 +48,7 @@ public enum OutputFormat
 public sealed class MergeLoraAdapterCommand : LoraCmdletBase
 {
     private readonly UnitCollector _units = new();
+    private readonly HashSet<string> _refused = new(StringComparer.Ordinal);
 
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
     [ValidateNotNull]
@@ -115,13 +116,22 @@ public sealed class MergeLoraAdapterCommand : LoraCmdletBase
             }
             catch (LoraLegoException e)
             {
-                WriteEngineError(e, unit);
+                // One error per refused module and adapter, not one per unit; and no output at all
+                // (below): a merge that silently lacks an adapter's module would be a wrong adapter.
+                if (_refused.Add(e.ErrorId + "|" + unit.Module + "|" + unit.Adapter)) WriteEngineError(e, unit);
             }
         }
     }
 
     protected override void EndProcessing()
     {
+        if (_refused.Count > 0)
+        {
+            WriteError(ErrorRecords.Create("MergeFailed", ErrorCategory.InvalidData, Path,
+                $"Nothing was written to '{Path}': units of {_refused.Count} module(s) were refused (see the errors above)."));
+            return;
+        }
+
         if (_units.UnitCount == 0)
         {
             WriteError(ErrorRecords.Create("NoUnitsToMerge", ErrorCategory.InvalidArgument, Path, $"No units reached Merge-LoraAdapter, so nothing was written to '{Path}'."));
@@ -152,6 +162,7 @@ public sealed class MergeLoraAdapterCommand : LoraCmdletBase
                 Provenance = MergeStage.Provenance(_units, sources, method.Name, options),
             };
             WarnOnBaseModels(sources);
+            CheckFinite(target);
 
             var what = $"{_units.Pools.Count} modules from {sources.Count} adapter(s), method {method.Name}";
             if (!ShouldProcess(target, $"Write merged LoRA adapter ({what})")) return;
@@ -253,6 +264,15 @@ public sealed class MergeLoraAdapterCommand : LoraCmdletBase
 
         WriteWarning($"Leaving out {all.Count} tensor(s) that are not LoRA units (use -ExtraTensors First to keep the first adapter's): {string.Join(", ", all.Select(e => $"{e.Adapter.Name}:{e.Name}"))}.");
         return Array.Empty<ExtraTensor>();
+    }
+
+    /// <summary>NaN/Inf in the input makes merged modules NaN: refused (NonFiniteWeights) unless -Force, which warns instead.</summary>
+    private void CheckFinite(string target)
+    {
+        var findings = _units.Pools.SelectMany(p => NonFiniteWeights.Scan(p, StopToken)).ToList();
+        if (findings.Count == 0) return;
+        if (!Force) throw NonFiniteWeights.Error(findings, target);
+        foreach (var finding in findings) WriteWarning($"Merging non-finite weights because of -Force: {finding}.");
     }
 
     private void WarnOnBaseModels(IReadOnlyList<LoraAdapter> sources)
