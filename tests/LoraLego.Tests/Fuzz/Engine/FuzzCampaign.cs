@@ -25,7 +25,13 @@ public sealed class FuzzCampaign
 
     public FuzzResult? Slowest { get; private set; }
 
+    /// <summary>Largest allocated/input among inputs of at least <see cref="RatioMinimumInput"/> bytes (tiny inputs make any ratio meaningless).</summary>
     public FuzzResult? LargestAllocationRatio { get; private set; }
+
+    /// <summary>Largest allocated/bound over every case (must stay ≤ 1).</summary>
+    public FuzzResult? LargestBoundUse { get; private set; }
+
+    public const long RatioMinimumInput = 64 << 10;
 
     public TimeSpan TotalTime { get; private set; }
 
@@ -50,9 +56,12 @@ public sealed class FuzzCampaign
         if (!_byMutation.TryGetValue(result.Case.Mutation, out var outcomes)) _byMutation[result.Case.Mutation] = outcomes = new Dictionary<string, int>(StringComparer.Ordinal);
         outcomes[result.Outcome] = outcomes.TryGetValue(result.Outcome, out var m) ? m + 1 : 1;
         if (Slowest is null || result.Elapsed > Slowest.Elapsed) Slowest = result;
-        if (LargestAllocationRatio is null || result.AllocationRatio > LargestAllocationRatio.AllocationRatio) LargestAllocationRatio = result;
+        if (result.Case.InputBytes >= RatioMinimumInput && (LargestAllocationRatio is null || result.AllocationRatio > LargestAllocationRatio.AllocationRatio)) LargestAllocationRatio = result;
+        if (LargestBoundUse is null || BoundUse(result) > BoundUse(LargestBoundUse)) LargestBoundUse = result;
         if (result.IsFailure) _failures.Add(result);
     }
+
+    public static double BoundUse(FuzzResult r) => (double)r.Allocated / FuzzRunner.AllocationBound(r.Case.InputBytes);
 
     /// <summary>Markdown: outcomes by ErrorId, outcomes by mutation, slowest case, largest allocation ratio, failures.</summary>
     public string Report(IReadOnlyList<FuzzSeed> seeds)
@@ -77,7 +86,9 @@ public sealed class FuzzCampaign
         s.AppendLine();
         if (Slowest is not null) s.AppendLine(c, $"Slowest case: {Slowest.Describe()}");
         if (LargestAllocationRatio is not null)
-            s.AppendLine(c, $"Largest allocation ratio: {LargestAllocationRatio.AllocationRatio:F2} × input ({LargestAllocationRatio.Describe()})");
+            s.AppendLine(c, $"Largest allocation ratio (inputs of {RatioMinimumInput / 1024} KiB or more): {LargestAllocationRatio.AllocationRatio:F2} × input ({LargestAllocationRatio.Describe()})");
+        if (LargestBoundUse is not null)
+            s.AppendLine(c, $"Largest share of the allocation bound: {BoundUse(LargestBoundUse):P1} ({LargestBoundUse.Describe()})");
         s.AppendLine(c, $"Failures (crash, hang, over time or over the allocation bound): {_failures.Count}");
         foreach (var f in _failures.Take(50)) s.AppendLine(c, $"- {f.Describe()}");
         return s.ToString();
