@@ -11,7 +11,7 @@ namespace LoraLego.Tests.Fuzz;
 /// <summary>
 /// A seeded slice of the fuzz campaign (bench/Fuzz runs the long one): every mutated adapter must
 /// load and read, or fail with a LoraLegoException; never another exception, never over a second,
-/// never allocating past 1 MiB + 4 × its input bytes.
+/// never allocating past 1 MiB + 4 × its input bytes + 32 × its JSON bytes (see FuzzRunner.AllocationBound).
 /// </summary>
 public sealed class FuzzSubsetTests : IClassFixture<FuzzSubsetTests.Seeds>
 {
@@ -68,8 +68,8 @@ public sealed class FuzzSubsetTests : IClassFixture<FuzzSubsetTests.Seeds>
     {
         var seed = _seeds.List[0];
         var fake = new FuzzCase(0, seed, "Test", "bound check", seed.Files, null);
-        var over = new FuzzResult(fake, FuzzResult.Loaded, false, null, TimeSpan.Zero, FuzzRunner.AllocationBound(fake.InputBytes) + 1, null);
-        var under = new FuzzResult(fake, FuzzResult.Loaded, false, null, TimeSpan.Zero, FuzzRunner.AllocationBound(fake.InputBytes), null);
+        var over = new FuzzResult(fake, FuzzResult.Loaded, false, null, TimeSpan.Zero, FuzzRunner.AllocationBound(fake.InputBytes, fake.JsonBytes) + 1, null);
+        var under = new FuzzResult(fake, FuzzResult.Loaded, false, null, TimeSpan.Zero, FuzzRunner.AllocationBound(fake.InputBytes, fake.JsonBytes), null);
         Assert.True(over.IsFailure);
         Assert.False(under.IsFailure);
     }

@@ -61,7 +61,7 @@ public sealed class FuzzCampaign
         if (result.IsFailure) _failures.Add(result);
     }
 
-    public static double BoundUse(FuzzResult r) => (double)r.Allocated / FuzzRunner.AllocationBound(r.Case.InputBytes);
+    public static double BoundUse(FuzzResult r) => (double)r.Allocated / FuzzRunner.AllocationBound(r.Case.InputBytes, r.Case.JsonBytes);
 
     /// <summary>Markdown: outcomes by ErrorId, outcomes by mutation, slowest case, largest allocation ratio, failures.</summary>
     public string Report(IReadOnlyList<FuzzSeed> seeds)
@@ -69,7 +69,7 @@ public sealed class FuzzCampaign
         var c = CultureInfo.InvariantCulture;
         var s = new StringBuilder();
         s.AppendLine(c, $"Fuzz campaign: seed {Seed}, {Cases} cases over {seeds.Count} seeds ({string.Join(", ", seeds.Select(x => x.Name))}), {TotalTime.TotalSeconds:F1} s in cases.");
-        s.AppendLine(c, $"Allocation bound: {FuzzRunner.FixedOverhead:N0} + 4 × input bytes; time limit {FuzzRunner.TimeLimit.TotalMilliseconds} ms per case.");
+        s.AppendLine(c, $"Allocation bound: {FuzzRunner.FixedOverhead:N0} + 4 × input bytes + {FuzzRunner.JsonFactor} × JSON bytes (header and config); time limit {FuzzRunner.TimeLimit.TotalMilliseconds} ms per case.");
         s.AppendLine();
         s.AppendLine("| outcome | cases |");
         s.AppendLine("|---|---:|");

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 
 namespace LoraLego.Fuzzing;
@@ -35,6 +36,25 @@ public sealed class FuzzCase
         {
             long total = 0;
             foreach (var bytes in Files.Values) total += bytes.Length;
+            return total;
+        }
+    }
+
+    /// <summary>
+    /// JSON bytes: adapter_config.json plus the safetensors header as far as the file holds it
+    /// (the header length the file claims, capped by what follows it).
+    /// </summary>
+    public long JsonBytes
+    {
+        get
+        {
+            long total = 0;
+            foreach (var (name, bytes) in Files)
+            {
+                if (name == FuzzSeed.ConfigFile) total += bytes.Length;
+                else if (bytes.Length >= 8) total += (long)Math.Min(System.Buffers.Binary.BinaryPrimitives.ReadUInt64LittleEndian(bytes), (ulong)(bytes.Length - 8));
+            }
+
             return total;
         }
     }

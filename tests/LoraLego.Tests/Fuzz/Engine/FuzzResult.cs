@@ -29,7 +29,7 @@ public sealed class FuzzResult
 
     public TimeSpan Elapsed { get; }
 
-    /// <summary>Bytes allocated on the loading thread (GC.GetAllocatedBytesForCurrentThread), load plus reading every unit.</summary>
+    /// <summary>Bytes allocated on the loading thread (GC.GetAllocatedBytesForCurrentThread), load plus reading every unit (the write-back is not counted).</summary>
     public long Allocated { get; }
 
     public Exception? Exception { get; }
@@ -38,7 +38,7 @@ public sealed class FuzzResult
 
     public bool TooSlow => Elapsed > FuzzRunner.TimeLimit;
 
-    public bool AllocatedTooMuch => Allocated > FuzzRunner.AllocationBound(Case.InputBytes);
+    public bool AllocatedTooMuch => Allocated > FuzzRunner.AllocationBound(Case.InputBytes, Case.JsonBytes);
 
     public bool IsFailure => IsCrash || TooSlow || AllocatedTooMuch;
 

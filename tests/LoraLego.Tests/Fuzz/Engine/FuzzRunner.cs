@@ -1,9 +1,11 @@
 using System;
 using System.Diagnostics;
 using System.IO;
+using System.Linq;
 using System.Threading.Tasks;
 using LoraLego.Adapters;
 using LoraLego.Diagnostics;
+using LoraLego.Formats;
 
 namespace LoraLego.Fuzzing;
 
@@ -24,13 +26,19 @@ public sealed class FuzzRunner
     /// <summary>Fixed allowance: JSON reader state, the 256 KiB pooled read chunk, regex and small objects.</summary>
     public const long FixedOverhead = 1L << 20;
 
+    /// <summary>Per byte of JSON (safetensors header, adapter_config.json): see <see cref="AllocationBound"/>.</summary>
+    public const long JsonFactor = 32;
+
     /// <summary>
     /// Reading every unit turns the data into float32 arrays (A, B and B transposed): at most
-    /// 2 × (bytes of F16/BF16 A) + 4 × (bytes of F16/BF16 B) ≤ 4 × the data, and the header and config
-    /// cost a few times their own length in strings and entries. So 1 MiB + 4 × the input's bytes:
-    /// a lying length, shape or offset (which would ask for more than the file holds) cannot pass.
+    /// 2 × (bytes of F16/BF16 A) + 4 × (bytes of F16/BF16 B) ≤ 4 × the data. Each header entry
+    /// (~100 JSON bytes) becomes a dozen managed objects: the name as UTF-16, shape and offset
+    /// arrays, the tensor and module entries; measured at ~16 × the header's bytes for a header of
+    /// 40,000 one-element tensors (AllocationProbeTests), so 32 ×. Hence 1 MiB + 4 × input bytes +
+    /// 32 × JSON bytes. No term grows with a number written in the file: a lying length, shape or
+    /// offset (which would ask for more than the file holds) cannot pass.
     /// </summary>
-    public static long AllocationBound(long inputBytes) => FixedOverhead + (4 * inputBytes);
+    public static long AllocationBound(long inputBytes, long jsonBytes) => FixedOverhead + (4 * inputBytes) + (JsonFactor * jsonBytes);
 
     private readonly string _scratch;
 
@@ -48,7 +56,9 @@ public sealed class FuzzRunner
         foreach (var (name, bytes) in fuzzCase.Files) File.WriteAllBytes(Path.Combine(folder, name), bytes);
         var entry = fuzzCase.Entry is null ? folder : Path.Combine(folder, fuzzCase.Entry);
 
-        var task = Task.Factory.StartNew(() => Measure(fuzzCase, entry), TaskCreationOptions.LongRunning);
+        var output = Path.Combine(_scratch, "out");
+        if (Directory.Exists(output)) Directory.Delete(output, recursive: true);
+        var task = Task.Factory.StartNew(() => Measure(fuzzCase, entry, output), TaskCreationOptions.LongRunning);
         if (!task.Wait(HangLimit))
         {
             return new FuzzResult(fuzzCase, "Hang", isCrash: true, $"still running after {HangLimit.TotalSeconds} s", HangLimit, 0, null);
@@ -58,7 +68,7 @@ public sealed class FuzzRunner
     }
 
     /// <summary>Loads and reads everything; used on the unmutated seeds too (warm-up and a sanity check).</summary>
-    public static int LoadAndReadAll(string entry)
+    public static LoraAdapter LoadAndReadAll(string entry)
     {
         var adapter = AdapterLoader.Load(entry);
         long values = 0;
@@ -69,22 +79,50 @@ public sealed class FuzzRunner
         }
 
         foreach (var extra in adapter.ExtraTensors) values += extra.ReadRaw().Length;
-        return adapter.ModuleCount;
+        return adapter;
     }
 
-    private static FuzzResult Measure(FuzzCase fuzzCase, string entry)
+    /// <summary>
+    /// Whatever loads must also write back out (same format family) and load again with the same
+    /// modules: a loaded adapter the writer chokes on is a finding too. Outside the allocation window.
+    /// </summary>
+    private static void RoundTrip(LoraAdapter adapter, string output)
+    {
+        if (adapter.ModuleCount == 0) return;
+        var kohya = adapter.Format == AdapterFormat.Kohya;
+        var target = kohya ? output + ".safetensors" : output;
+        var options = new AdapterWriteOptions { Format = kohya ? AdapterFormat.Kohya : AdapterFormat.Peft, Sources = new[] { adapter }, Overwrite = true };
+        var written = AdapterWriter.Write(target, adapter.Modules.Select(m => OutputModule.Like(m, m.Rank)).ToList(), (m, _) => adapter.GetModule(m.Name)!.ReadUnits(), options);
+        LoraAdapter again;
+        try
+        {
+            again = AdapterLoader.Load(written);
+        }
+        catch (LoraLegoException e)
+        {
+            throw new RoundTripException($"the written adapter does not load: {e.ErrorId}: {e.Message}", e);
+        }
+
+        if (!again.Modules.Select(m => (m.Name, m.Rank, m.InFeatures, m.OutFeatures)).SequenceEqual(adapter.Modules.Select(m => (m.Name, m.Rank, m.InFeatures, m.OutFeatures))))
+            throw new RoundTripException("the written adapter has other modules than the loaded one");
+    }
+
+    private static FuzzResult Measure(FuzzCase fuzzCase, string entry, string output)
     {
         var clock = Stopwatch.StartNew();
         long before = GC.GetAllocatedBytesForCurrentThread();
+        long allocated = -1;
         string outcome;
         string? message = null;
         Exception? exception = null;
         bool crash = false;
         try
         {
-            int modules = LoadAndReadAll(entry);
+            var adapter = LoadAndReadAll(entry);
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            RoundTrip(adapter, output);
             outcome = FuzzResult.Loaded;
-            message = $"{modules} modules";
+            message = $"{adapter.ModuleCount} modules";
         }
         catch (LoraLegoException e)
         {
@@ -100,8 +138,17 @@ public sealed class FuzzRunner
             crash = true;
         }
 
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        if (allocated < 0) allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         clock.Stop();
         return new FuzzResult(fuzzCase, outcome, crash, message, clock.Elapsed, allocated, exception);
+    }
+}
+
+/// <summary>A loaded adapter that does not survive being written and read back: always a failure.</summary>
+public sealed class RoundTripException : Exception
+{
+    public RoundTripException(string message, Exception? inner = null)
+        : base(message, inner)
+    {
     }
 }
