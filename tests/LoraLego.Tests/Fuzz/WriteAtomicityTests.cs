@@ -105,6 +105,38 @@ public sealed class WriteAtomicityTests
         }
     }
 
+    /// <summary>
+    /// The tensors fit exactly, the config does not: tmpfs counts whole 4 KiB pages, so a disk the
+    /// size of the tensor file rounded up to a page has no page left for adapter_config.json.
+    /// Regression: the config write's IOException escaped as a raw IOException.
+    /// </summary>
+    [SmallDiskFact]
+    public void DiskFullAtTheConfig_OutputWriteFailedAndNothingLeft()
+    {
+        using var tmp = new TempFolder();
+        var source = Source(tmp, 3, 500);
+        var probe = Write(source, tmp.Combine("probe"), AdapterFormat.Peft);
+        long tensorBytes = new FileInfo(Path.Combine(probe, "adapter_model.safetensors")).Length;
+        Assert.NotEqual(0, tensorBytes % 4096);
+        using var disk = SmallDisk.Mount((int)((tensorBytes + 4095) / 4096 * 4));
+        var e = Assert.ThrowsAny<LoraLegoException>(() => Write(source, Path.Combine(disk.Path, "merged"), AdapterFormat.Peft));
+        Assert.Equal(AdapterErrorIds.OutputWriteFailed, e.ErrorId);
+        Assert.Contains("config", e.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(disk.Path));
+    }
+
+    /// <summary>Regression: a target whose parent is a file made the staging folder throw a raw IOException.</summary>
+    [Fact]
+    public void ParentIsAFile_OutputWriteFailed()
+    {
+        using var tmp = new TempFolder();
+        var source = Source(tmp, 2, 16);
+        File.WriteAllText(tmp.Combine("file"), "not a folder");
+        var e = Assert.ThrowsAny<LoraLegoException>(() => Write(source, tmp.Combine("file", "merged"), AdapterFormat.Peft));
+        Assert.Equal(AdapterErrorIds.OutputWriteFailed, e.ErrorId);
+        Assert.Equal(LoraErrorCategory.WriteError, e.Category);
+    }
+
     /// <summary>The same adapter fits a disk twice its size: the failure above is the disk, not the test.</summary>
     [SmallDiskFact]
     public void DiskWithRoom_WritesTheAdapter()
