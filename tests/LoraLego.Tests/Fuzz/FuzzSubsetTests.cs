@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using LoraLego.Fuzzing;
+using LoraLego.Tests.Formats;
 using Xunit;
 using Xunit.Abstractions;
 
@@ -52,6 +53,19 @@ public sealed class FuzzSubsetTests : IClassFixture<FuzzSubsetTests.Seeds>
         Assert.True(campaign.ByOutcome.TryGetValue(FuzzResult.Loaded, out var loaded) && loaded > 20, "too few mutated adapters still loaded");
     }
 
+    /// <summary>A few cases on the real adapters too (1–3 MB each, so fewer); skipped, saying why, without them.</summary>
+    [RealFixtureFact]
+    public void MutatedRealAdaptersLoadOrFailWithAnErrorId()
+    {
+        var root = SeedCatalog.FindRepoRoot(AppContext.BaseDirectory);
+        var real = SeedCatalog.Load(root, Path.Combine(_seeds.Scratch, "real-seeds"), includeReal: true).Where(s => s.Name.StartsWith("real/", StringComparison.Ordinal)).ToList();
+        Assert.Equal(6, real.Count);
+        var campaign = new FuzzCampaign(CampaignSeed + 1);
+        campaign.Run(real, _seeds.Runner, first: 0, count: 60);
+        _output.WriteLine(campaign.Report(real));
+        Assert.True(campaign.Failures.Count == 0, string.Join(Environment.NewLine, campaign.Failures.Select(f => f.Describe())));
+    }
+
     [Fact]
     public void CasesReplayFromTheirIndex()
     {
@@ -91,6 +105,8 @@ public sealed class FuzzSubsetTests : IClassFixture<FuzzSubsetTests.Seeds>
         public IReadOnlyList<FuzzSeed> List { get; }
 
         public FuzzRunner Runner { get; }
+
+        public string Scratch => _scratch;
 
         public void Dispose()
         {
