@@ -68,6 +68,7 @@ public sealed class GetLoraAdapterCommand : LoraCmdletBase
             return;
         }
 
+        foreach (var warning in adapter.Warnings) WriteWarning(warning);
         ModuleNameCompleter.Remember(adapter);
         WriteObject(adapter);
     }

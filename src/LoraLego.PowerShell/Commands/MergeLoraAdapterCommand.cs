@@ -97,6 +97,14 @@ public sealed class MergeLoraAdapterCommand : UnitGatheringCmdletBase
 
     protected override void EndProcessing()
     {
+        if (RefusedCount > 0)
+        {
+            // A merge that silently lacks an adapter's module would be a wrong adapter: write nothing.
+            WriteError(ErrorRecords.Create("MergeFailed", ErrorCategory.InvalidData, Path,
+                $"Nothing was written to '{Path}': units of {RefusedCount} module(s) were refused (see the errors above)."));
+            return;
+        }
+
         if (Units.UnitCount == 0)
         {
             WriteError(ErrorRecords.Create("NoUnitsToMerge", ErrorCategory.InvalidArgument, Path, $"No units reached Merge-LoraAdapter, so nothing was written to '{Path}'."));
@@ -127,6 +135,7 @@ public sealed class MergeLoraAdapterCommand : UnitGatheringCmdletBase
                 Provenance = MergeStage.Provenance(Units, sources, method.Name, options),
             };
             WarnOnBaseModels(sources);
+            CheckFinite(target);
 
             var what = $"{Units.Pools.Count} modules from {sources.Count} adapter(s), method {method.Name}";
             if (!ShouldProcess(target, $"Write merged LoRA adapter ({what})")) return;
@@ -228,6 +237,15 @@ public sealed class MergeLoraAdapterCommand : UnitGatheringCmdletBase
 
         WriteWarning($"Leaving out {all.Count} tensor(s) that are not LoRA units (use -ExtraTensors First to keep the first adapter's): {string.Join(", ", all.Select(e => $"{e.Adapter.Name}:{e.Name}"))}.");
         return Array.Empty<ExtraTensor>();
+    }
+
+    /// <summary>NaN/Inf in the input makes merged modules NaN: refused (NonFiniteWeights) unless -Force, which warns instead.</summary>
+    private void CheckFinite(string target)
+    {
+        var findings = Units.Pools.SelectMany(p => NonFiniteWeights.Scan(p, StopToken)).ToList();
+        if (findings.Count == 0) return;
+        if (!Force) throw NonFiniteWeights.Error(findings, target);
+        foreach (var finding in findings) WriteWarning($"Merging non-finite weights because of -Force: {finding}.");
     }
 
     private void WarnOnBaseModels(IReadOnlyList<LoraAdapter> sources)

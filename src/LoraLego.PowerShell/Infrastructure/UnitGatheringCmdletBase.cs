@@ -1,3 +1,5 @@
+using System;
+using System.Collections.Generic;
 using System.Management.Automation;
 using LoraLego.Diagnostics;
 using LoraLego.Pipeline;
@@ -11,7 +13,12 @@ namespace LoraLego.PowerShell.Infrastructure;
 /// </summary>
 public abstract class UnitGatheringCmdletBase : LoraCmdletBase
 {
+    private readonly HashSet<string> _refused = new(StringComparer.Ordinal);
+
     protected UnitCollector Units { get; } = new();
+
+    /// <summary>How many (module, adapter) pairs had units refused.</summary>
+    protected int RefusedCount => _refused.Count;
 
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
     [ValidateNotNull]
@@ -32,7 +39,8 @@ public abstract class UnitGatheringCmdletBase : LoraCmdletBase
             }
             catch (LoraLegoException e)
             {
-                WriteEngineError(e, unit);
+                // One error per refused module and adapter, not one per unit.
+                if (_refused.Add(e.ErrorId + "|" + unit.Module + "|" + unit.Adapter)) WriteEngineError(e, unit);
             }
         }
     }

@@ -90,6 +90,9 @@ public sealed class LoraAdapter
     /// <summary>PEFT modules_to_save (heads saved whole, e.g. score), empty when none.</summary>
     public IReadOnlyList<string> ModulesToSave { get; internal set; } = Array.Empty<string>();
 
+    /// <summary>Things that load but look wrong (e.g. a rank_pattern key matching no module); Get-LoraAdapter shows them as warnings.</summary>
+    public IReadOnlyList<string> Warnings { get; internal set; } = Array.Empty<string>();
+
     /// <summary>Raw adapter_config.json text (unknown fields kept), null for formats without a config.</summary>
     public string? ConfigJson { get; internal set; }
 

@@ -54,13 +54,26 @@ public static class AdapterWriter
         {
             var tensorPath = Path.Combine(staging, PeftReader.TensorFileName);
             Stream(tensorPath, layouts, specs, metadata, produce, options, overwrite: false, ct);
-            File.WriteAllText(Path.Combine(staging, PeftReader.ConfigFileName), config, new UTF8Encoding(false));
+            WriteConfig(Path.Combine(staging, PeftReader.ConfigFileName), config, folder);
             OutputTarget.PublishFolder(staging, folder, options.Overwrite, PeftReader.TensorFileName, PeftReader.ConfigFileName);
             return folder;
         }
         finally
         {
             OutputTarget.DeleteQuietly(staging);
+        }
+    }
+
+    /// <summary>A full disk or a lost folder while writing the config is a write error, not a raw IOException.</summary>
+    private static void WriteConfig(string path, string config, string target)
+    {
+        try
+        {
+            File.WriteAllText(path, config, new UTF8Encoding(false));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new AdapterException(AdapterErrorIds.OutputWriteFailed, LoraErrorCategory.WriteError, target, $"Cannot write the adapter config for {target}: {e.Message}", inner: e);
         }
     }
 

@@ -68,9 +68,18 @@ internal static class OutputTarget
     public static string CreateStagingFolder(string target)
     {
         var parent = Path.GetDirectoryName(target) ?? throw new AdapterException(AdapterErrorIds.OutputWriteFailed, LoraErrorCategory.WriteError, target, $"{target} has no parent folder.");
-        Directory.CreateDirectory(parent);
         var staging = Path.Combine(parent, "." + Path.GetFileName(target) + "." + Guid.NewGuid().ToString("N").Substring(0, 12) + ".tmp");
-        Directory.CreateDirectory(staging);
+        try
+        {
+            Directory.CreateDirectory(parent);
+            Directory.CreateDirectory(staging);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A read-only or full volume: the engine's error, with the target named, not a raw IOException.
+            throw new AdapterException(AdapterErrorIds.OutputWriteFailed, LoraErrorCategory.WriteError, target, $"Cannot create a folder beside {target}: {e.Message}", inner: e);
+        }
+
         return staging;
     }
 

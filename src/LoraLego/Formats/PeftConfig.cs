@@ -109,16 +109,24 @@ public sealed class PeftConfig
         return LoraAlpha;
     }
 
+    /// <summary>Real keys match in microseconds; a catastrophic one must fail well inside a second.</summary>
+    private static readonly TimeSpan PatternTimeout = TimeSpan.FromMilliseconds(200);
+
     /// <summary>PEFT's rule: the key, as a regex, must match the whole name or a dotted suffix of it.</summary>
     internal bool PatternMatches(string key, string module)
     {
         try
         {
-            return Regex.IsMatch(module, @"^(?:.*\.)?(?:" + key + @")$", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+            return Regex.IsMatch(module, @"^(?:.*\.)?(?:" + key + @")$", RegexOptions.CultureInvariant, PatternTimeout);
         }
         catch (ArgumentException e)
         {
             throw Invalid(Path, $"has a pattern key that is not a valid regular expression: '{key}' ({e.Message})", e);
+        }
+        catch (RegexMatchTimeoutException e)
+        {
+            // A key with nested quantifiers can backtrack for ages on a long module name: refuse it, do not hang.
+            throw Invalid(Path, $"has a pattern key that takes too long to match module '{module}': '{key}' (over {PatternTimeout.TotalMilliseconds} ms)", e);
         }
     }
 
@@ -136,7 +144,7 @@ public sealed class PeftConfig
         TaskType = GetString(root, "task_type");
         ModulesToSave = GetStringList(root, "modules_to_save");
         RankPattern = GetPattern(root, "rank_pattern", v => v.TryGetInt32(out var i) && i > 0 ? i : (int?)null, "a positive integer");
-        AlphaPattern = GetPattern(root, "alpha_pattern", v => v.TryGetDouble(out var d) ? d : (double?)null, "a number");
+        AlphaPattern = GetPattern(root, "alpha_pattern", v => v.TryGetDouble(out var d) && !double.IsInfinity(d) ? d : (double?)null, "a finite number");
         if (R <= 0) throw Invalid(Path, $"has \"r\": {R}; the rank must be positive");
     }
 
@@ -153,8 +161,9 @@ public sealed class PeftConfig
     private double? GetDouble(JsonElement root, string name)
     {
         if (Field(root, name) is not JsonElement v) return null;
-        if (v.ValueKind == JsonValueKind.Number) return v.GetDouble();
-        throw Invalid(Path, $"has \"{name}\": {v.GetRawText()}; expected a number");
+        // 1e400 parses as infinity: an infinite alpha would make every delta infinite.
+        if (v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out var d) && !double.IsInfinity(d)) return d;
+        throw Invalid(Path, $"has \"{name}\": {v.GetRawText()}; expected a finite number");
     }
 
     private bool? GetBool(JsonElement root, string name)

@@ -89,6 +89,7 @@ internal static class PeftReader
         }
 
         adapter.Attach(modules, extras);
+        adapter.Warnings = PatternCoverage.UnmatchedKeys(config, modules.ConvertAll(m => m.Name));
         return adapter;
     }
 
