@@ -27,9 +27,10 @@ public static class LegoClusterer
             for (int u = 0; u < input.Sources[s].Count; u++) refs.Add(new UnitRef(s, u));
         }
 
+        // The concatenation is a fresh copy, so folding and canonicalising may work on it in place.
         var pool = UnitBlockOps.Concatenate(input.Sources);
-        if (lego.FoldScales) pool = UnitBlockOps.FoldScales(pool);
-        if (lego.Canonicalize == UnitCanonicalization.BalanceAndSign) pool = UnitBlockOps.Canonicalize(pool);
+        if (lego.FoldScales) pool = UnitBlockOps.FoldScales(pool, inPlace: true);
+        if (lego.Canonicalize == UnitCanonicalization.BalanceAndSign) pool = UnitBlockOps.Canonicalize(pool, inPlace: true);
         int n = pool.Count;
         if (n == 0) return new LegoModuleResult(pool, Array.Empty<ClusterInfo>(), 1.0, 0);
 
