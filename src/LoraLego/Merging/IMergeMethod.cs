@@ -49,6 +49,9 @@ public sealed class MergeOptions
 
     public int Seed { get; set; }
 
+    /// <summary>Settings of the Lego method (its K is <see cref="Rank"/>, its seed <see cref="Seed"/>).</summary>
+    public LegoOptions Lego { get; set; } = new LegoOptions();
+
     /// <summary>Options as name=value pairs, written into the output's provenance metadata.</summary>
     public IDictionary<string, string> Describe(string method)
     {
@@ -56,6 +59,7 @@ public sealed class MergeOptions
         if (Rank is int r) d["rank"] = r.ToString(System.Globalization.CultureInfo.InvariantCulture);
         d["density"] = Density.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
         d["sign_election"] = SignElection.ToString();
+        if (string.Equals(method, LegoMethod.MethodName, System.StringComparison.OrdinalIgnoreCase)) Lego.Describe(d);
         return d;
     }
 }

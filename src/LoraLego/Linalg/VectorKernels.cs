@@ -1,0 +1,116 @@
+using System;
+using System.Numerics;
+using System.Runtime.InteropServices;
+
+namespace LoraLego.Linalg;
+
+/// <summary>
+/// SIMD kernels on spans. Float inputs are widened to double before multiplying, so dot products
+/// of 4096-long float vectors keep double accuracy. Every kernel sums in one fixed order (vector
+/// lanes, then the tail), so a given machine returns bit-identical results on every call.
+/// </summary>
+public static class VectorKernels
+{
+    /// <summary>Σ x[i]·y[i] with float64 products and accumulation.</summary>
+    public static double Dot(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
+    {
+        if (x.Length != y.Length) throw new ArgumentException($"Lengths differ: {x.Length} and {y.Length}.", nameof(y));
+        var vx = MemoryMarshal.Cast<float, Vector<float>>(x);
+        var vy = MemoryMarshal.Cast<float, Vector<float>>(y);
+        var acc0 = Vector<double>.Zero;
+        var acc1 = Vector<double>.Zero;
+        for (int v = 0; v < vx.Length; v++)
+        {
+            Vector.Widen(vx[v], out var xl, out var xh);
+            Vector.Widen(vy[v], out var yl, out var yh);
+            acc0 += xl * yl;
+            acc1 += xh * yh;
+        }
+
+        double sum = HorizontalSum(acc0 + acc1);
+        for (int i = vx.Length * Vector<float>.Count; i < x.Length; i++) sum += (double)x[i] * y[i];
+        return sum;
+    }
+
+    /// <summary>Σ x[i]² in float64.</summary>
+    public static double SumOfSquares(ReadOnlySpan<float> x) => Dot(x, x);
+
+    /// <summary>Σ x[i]·y[i] in float64.</summary>
+    public static double Dot(ReadOnlySpan<double> x, ReadOnlySpan<double> y)
+    {
+        if (x.Length != y.Length) throw new ArgumentException($"Lengths differ: {x.Length} and {y.Length}.", nameof(y));
+        var vx = MemoryMarshal.Cast<double, Vector<double>>(x);
+        var vy = MemoryMarshal.Cast<double, Vector<double>>(y);
+        var acc0 = Vector<double>.Zero;
+        var acc1 = Vector<double>.Zero;
+        int v = 0;
+        for (; v + 1 < vx.Length; v += 2)
+        {
+            acc0 += vx[v] * vy[v];
+            acc1 += vx[v + 1] * vy[v + 1];
+        }
+
+        if (v < vx.Length) acc0 += vx[v] * vy[v];
+        double sum = HorizontalSum(acc0 + acc1);
+        for (int i = vx.Length * Vector<double>.Count; i < x.Length; i++) sum += x[i] * y[i];
+        return sum;
+    }
+
+    /// <summary>y += alpha · x.</summary>
+    public static void Axpy(double alpha, ReadOnlySpan<double> x, Span<double> y)
+    {
+        if (x.Length != y.Length) throw new ArgumentException($"Lengths differ: {x.Length} and {y.Length}.", nameof(y));
+        var vx = MemoryMarshal.Cast<double, Vector<double>>(x);
+        var vy = MemoryMarshal.Cast<double, Vector<double>>(y);
+        var va = new Vector<double>(alpha);
+        for (int v = 0; v < vx.Length; v++) vy[v] += va * vx[v];
+        for (int i = vx.Length * Vector<double>.Count; i < x.Length; i++) y[i] += alpha * x[i];
+    }
+
+    /// <summary>x *= alpha.</summary>
+    public static void Scale(double alpha, Span<double> x)
+    {
+        var vx = MemoryMarshal.Cast<double, Vector<double>>(x);
+        var va = new Vector<double>(alpha);
+        for (int v = 0; v < vx.Length; v++) vx[v] *= va;
+        for (int i = vx.Length * Vector<double>.Count; i < x.Length; i++) x[i] *= alpha;
+    }
+
+    /// <summary>max |x[i]| (0 for an empty span).</summary>
+    public static float MaxAbs(ReadOnlySpan<float> x)
+    {
+        float m = 0f;
+        for (int i = 0; i < x.Length; i++)
+        {
+            float a = Math.Abs(x[i]);
+            if (a > m) m = a;
+        }
+
+        return m;
+    }
+
+    /// <summary>Index of the first entry with the largest |x[i]| (-1 for an empty span).</summary>
+    public static int ArgMaxAbs(ReadOnlySpan<float> x)
+    {
+        int best = -1;
+        float m = -1f;
+        for (int i = 0; i < x.Length; i++)
+        {
+            float a = Math.Abs(x[i]);
+            if (a > m)
+            {
+                m = a;
+                best = i;
+            }
+        }
+
+        return best;
+    }
+
+    private static double HorizontalSum(Vector<double> v)
+    {
+        double s = 0;
+        for (int i = 0; i < Vector<double>.Count; i++) s += v[i];
+        return s;
+    }
+}

@@ -1,0 +1,23 @@
+using System.Linq;
+using System.Threading;
+using LoraLego.Units;
+
+namespace LoraLego.Merging;
+
+/// <summary>
+/// Exact sum Σ_i s_i B_i A_i as one LoRA of rank Σ r_i: every source's units with their scales folded in
+/// (concatenation–summation equivalence). <see cref="MergeOptions.Rank"/> is ignored: the rank is the pool size.
+/// </summary>
+public sealed class ConcatMethod : IMergeMethod
+{
+    public const string MethodName = "Concat";
+
+    public string Name => MethodName;
+
+    public UnitBlock Merge(ModuleMergeInput input, MergeOptions options, CancellationToken cancellationToken)
+    {
+        ModuleInputChecks.Validate(input);
+        cancellationToken.ThrowIfCancellationRequested();
+        return UnitBlockOps.Concatenate(input.Sources.Select(UnitBlockOps.FoldScales).ToArray());
+    }
+}

@@ -1,0 +1,113 @@
+using System;
+using System.Collections.Generic;
+using LoraLego.Linalg;
+
+namespace LoraLego.Units;
+
+/// <summary>
+/// Operations on units that leave each unit's rank-1 term Scale·b aᵀ unchanged (up to float rounding),
+/// plus concatenation. Each returns a new block; inputs are never modified.
+/// </summary>
+public static class UnitBlockOps
+{
+    /// <summary>
+    /// Moves each unit's scale into its vectors: a·√|s| and b·√|s|·sign(s), scale 1. Needed before
+    /// pooling units of adapters with different scales, since a merged adapter has one scale.
+    /// </summary>
+    public static UnitBlock FoldScales(UnitBlock block)
+    {
+        if (block is null) throw new ArgumentNullException(nameof(block));
+        int n = block.Count, din = block.InFeatures, dout = block.OutFeatures;
+        var a = (float[])block.A.Clone();
+        var bt = (float[])block.BT.Clone();
+        var scale = new double[n];
+        for (int i = 0; i < n; i++)
+        {
+            double s = block.Scale[i];
+            double root = Math.Sqrt(Math.Abs(s));
+            ScaleRow(a, i * din, din, root);
+            ScaleRow(bt, i * dout, dout, s < 0 ? -root : root);
+            scale[i] = 1.0;
+        }
+
+        return new UnitBlock(din, dout, a, bt, scale);
+    }
+
+    /// <summary>
+    /// Picks one representative of each unit's symmetry class (b, a) ~ (c·b, a/c): balances ‖a‖ = ‖b‖,
+    /// then flips both signs so the largest-|.| entry of a (first one on ties) is positive. Scales are kept.
+    /// Units with a zero half are left as they are (their term is zero).
+    /// </summary>
+    public static UnitBlock Canonicalize(UnitBlock block)
+    {
+        if (block is null) throw new ArgumentNullException(nameof(block));
+        int n = block.Count, din = block.InFeatures, dout = block.OutFeatures;
+        var a = (float[])block.A.Clone();
+        var bt = (float[])block.BT.Clone();
+        for (int i = 0; i < n; i++)
+        {
+            double na = Math.Sqrt(VectorKernels.SumOfSquares(block.UnitA(i)));
+            double nb = Math.Sqrt(VectorKernels.SumOfSquares(block.UnitB(i)));
+            if (na == 0 || nb == 0) continue;
+            double c = Math.Sqrt(na / nb);
+            int peak = VectorKernels.ArgMaxAbs(block.UnitA(i));
+            double sign = block.UnitA(i)[peak] < 0 ? -1.0 : 1.0;
+            ScaleRow(a, i * din, din, sign / c);
+            ScaleRow(bt, i * dout, dout, sign * c);
+        }
+
+        return new UnitBlock(din, dout, a, bt, (double[])block.Scale.Clone());
+    }
+
+    /// <summary>Stacks the units of several blocks of one module, in order: ΔW of the result = Σ ΔW of the parts.</summary>
+    public static UnitBlock Concatenate(IReadOnlyList<UnitBlock> blocks)
+    {
+        if (blocks is null) throw new ArgumentNullException(nameof(blocks));
+        if (blocks.Count == 0) throw new ArgumentException("Nothing to concatenate.", nameof(blocks));
+        int din = blocks[0].InFeatures, dout = blocks[0].OutFeatures, n = 0;
+        foreach (var b in blocks)
+        {
+            if (b.InFeatures != din || b.OutFeatures != dout)
+                throw new ArgumentException($"Blocks have different shapes: {dout}×{din} and {b.OutFeatures}×{b.InFeatures}.", nameof(blocks));
+            n += b.Count;
+        }
+
+        var a = new float[(long)n * din];
+        var bt = new float[(long)n * dout];
+        var scale = new double[n];
+        int at = 0;
+        foreach (var b in blocks)
+        {
+            Array.Copy(b.A, 0, a, (long)at * din, (long)b.Count * din);
+            Array.Copy(b.BT, 0, bt, (long)at * dout, (long)b.Count * dout);
+            Array.Copy(b.Scale, 0, scale, at, b.Count);
+            at += b.Count;
+        }
+
+        return new UnitBlock(din, dout, a, bt, scale);
+    }
+
+    /// <summary>The units at <paramref name="indices"/>, in that order.</summary>
+    public static UnitBlock Select(UnitBlock block, IReadOnlyList<int> indices)
+    {
+        if (block is null) throw new ArgumentNullException(nameof(block));
+        int din = block.InFeatures, dout = block.OutFeatures;
+        var a = new float[(long)indices.Count * din];
+        var bt = new float[(long)indices.Count * dout];
+        var scale = new double[indices.Count];
+        for (int k = 0; k < indices.Count; k++)
+        {
+            int i = indices[k];
+            Array.Copy(block.A, (long)i * din, a, (long)k * din, din);
+            Array.Copy(block.BT, (long)i * dout, bt, (long)k * dout, dout);
+            scale[k] = block.Scale[i];
+        }
+
+        return new UnitBlock(din, dout, a, bt, scale);
+    }
+
+    private static void ScaleRow(float[] data, int offset, int length, double factor)
+    {
+        for (int j = 0; j < length; j++) data[offset + j] = (float)(data[offset + j] * factor);
+    }
+}
