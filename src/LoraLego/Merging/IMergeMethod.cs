@@ -52,6 +52,9 @@ public sealed class MergeOptions
     /// <summary>Settings of the Lego method (its K is <see cref="Rank"/>, its seed <see cref="Seed"/>).</summary>
     public LegoOptions Lego { get; set; } = new LegoOptions();
 
+    /// <summary>How KnOTS merges the per-source V blocks of the shared SVD basis.</summary>
+    public KnotsMerge KnotsMerge { get; set; } = KnotsMerge.Ties;
+
     /// <summary>Options as name=value pairs, written into the output's provenance metadata.</summary>
     public IDictionary<string, string> Describe(string method)
     {
@@ -60,6 +63,7 @@ public sealed class MergeOptions
         d["density"] = Density.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
         d["sign_election"] = SignElection.ToString();
         if (string.Equals(method, LegoMethod.MethodName, System.StringComparison.OrdinalIgnoreCase)) Lego.Describe(d);
+        if (method == "knots") d["knots_merge"] = KnotsMerge.ToString();
         return d;
     }
 }

@@ -1,0 +1,127 @@
+using System;
+using System.Threading;
+
+namespace LoraLego.Merging.Dense;
+
+/// <summary>Task vectors that can be (re)built one at a time into a caller's buffer.</summary>
+internal interface ITaskVectors
+{
+    int Count { get; }
+
+    int Length { get; }
+
+    /// <summary>Writes task <paramref name="task"/> into <paramref name="buffer"/>; must be deterministic (it may be called twice).</summary>
+    void Fill(int task, float[] buffer);
+}
+
+internal enum TrimKind
+{
+    None,
+    Magnitude,
+    RandomDrop,
+}
+
+/// <summary>How task vectors are combined (PEFT's merge_utils semantics).</summary>
+internal sealed class TaskVectorRecipe
+{
+    public TaskVectorRecipe(TrimKind trim, bool disjointMean, double density, SignElection election)
+    {
+        Trim = trim;
+        DisjointMean = disjointMean;
+        Density = density;
+        Election = election;
+    }
+
+    public TrimKind Trim { get; }
+
+    /// <summary>True: elect a sign per entry and average the agreeing entries (TIES). False: plain sum.</summary>
+    public bool DisjointMean { get; }
+
+    public double Density { get; }
+
+    public SignElection Election { get; }
+}
+
+/// <summary>
+/// trim → (elect sign → disjoint mean | sum) over task vectors built one at a time. TIES needs
+/// every task twice (first to elect signs, then to average the agreeing entries); rebuilding a
+/// task is cheaper than holding n dense copies, so peak memory is a fixed handful of buffers
+/// whatever the number of sources.
+/// </summary>
+internal static class TaskVectorMerger
+{
+    public static float[] Merge(ITaskVectors tasks, TaskVectorRecipe recipe, int seed, string module, CancellationToken cancellationToken)
+    {
+        var work = new float[tasks.Length];
+        var result = new float[tasks.Length];
+        if (!recipe.DisjointMean)
+        {
+            for (int t = 0; t < tasks.Count; t++)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                BuildTrimmed(tasks, t, recipe, seed, module, work);
+                VectorKernels.Axpy(1f, work, result);
+            }
+
+            return result;
+        }
+
+        // Pass 1: sign election. Total: sign of the sum; Frequency: sign of the count of signs.
+        for (int t = 0; t < tasks.Count; t++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            BuildTrimmed(tasks, t, recipe, seed, module, work);
+            if (recipe.Election == SignElection.Total)
+            {
+                VectorKernels.Axpy(1f, work, result);
+            }
+            else
+            {
+                for (int i = 0; i < work.Length; i++) result[i] += Math.Sign(work[i]);
+            }
+        }
+
+        // Ties (zero) go to +, as in PEFT (majority = +1 where the sign magnitude is >= 0).
+        var elected = new sbyte[tasks.Length];
+        for (int i = 0; i < elected.Length; i++) elected[i] = result[i] >= 0 ? (sbyte)1 : (sbyte)-1;
+        Array.Clear(result, 0, result.Length);
+
+        // Pass 2: disjoint mean of the entries that agree with the elected sign; zeros never agree.
+        var agreeing = new ushort[tasks.Length];
+        for (int t = 0; t < tasks.Count; t++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            BuildTrimmed(tasks, t, recipe, seed, module, work);
+            for (int i = 0; i < work.Length; i++)
+            {
+                float v = work[i];
+                if (v > 0 ? elected[i] > 0 : v < 0 && elected[i] < 0)
+                {
+                    result[i] += v;
+                    agreeing[i]++;
+                }
+            }
+        }
+
+        for (int i = 0; i < result.Length; i++)
+        {
+            if (agreeing[i] > 1) result[i] /= agreeing[i];
+        }
+
+        return result;
+    }
+
+    private static void BuildTrimmed(ITaskVectors tasks, int task, TaskVectorRecipe recipe, int seed, string module, float[] work)
+    {
+        tasks.Fill(task, work);
+        switch (recipe.Trim)
+        {
+            case TrimKind.Magnitude:
+                MagnitudeTrim.Apply(work, MagnitudeTrim.KeepCount(recipe.Density, work.Length));
+                break;
+            case TrimKind.RandomDrop:
+                RandomDrop.Apply(work, recipe.Density, SplitMixRandom.ForStream(seed, module, task));
+                break;
+        }
+    }
+}
