@@ -1,26 +1,35 @@
 using System;
 using System.Diagnostics;
+using System.IO;
 using System.Linq;
 using LoraLego.Bench.Quality;
-using LoraLego.Bench.Quality.Model;
-using LoraLego.Bench.Quality.Training;
-using LoraLego.Units;
+using LoraLego.Bench.Quality.Report;
 
-var config = Array.IndexOf(args, "--quick") >= 0 ? QualityConfig.Quick : QualityConfig.Full;
-for (int i = 0; i + 1 < args.Length; i++) if (args[i] == "--set") config = ConfigOverrides.Apply(config, args[i + 1]);
-var sw = Stopwatch.StartNew();
-foreach (int seed in config.Seeds)
+// dotnet run -c Release --project bench/Quality -- [--quick] [--threads N] [--set Name=value]... [--out file.md]
+var config = args.Contains("--quick") ? QualityConfig.Quick : QualityConfig.Full;
+int threads = 1;
+string output = Path.Combine("bench", "results", args.Contains("--quick") ? "quality-quick.md" : "quality.md");
+for (int i = 0; i + 1 < args.Length; i++)
 {
-    var w = SeedWorld.Build(config, seed, 8, Console.WriteLine);
-    foreach (int T in new[] { 2, 4, 8 })
+    switch (args[i])
     {
-        var merged = Enumerable.Range(0, w.Base.Layers).Select(l => (UnitBlock?)UnitBlocks.Stack(Enumerable.Range(0, T).Select(t => w.Loras[t][l]!).ToList())).ToArray();
-        foreach (double s in new[] { 0.25, 0.5, 1.0, 1.5 })
-        {
-            var sc = Enumerable.Range(0, T).Select(t => Evaluation.Accuracy(w.Base, w.Tasks[t].Test, merged, s) / w.SingleTestAccuracy[t]).ToArray();
-            Console.WriteLine($"T={T} sum x{s}: mean {sc.Average():F3} min {sc.Min():F3}");
-        }
+        case "--set": config = ConfigOverrides.Apply(config, args[i + 1]); break;
+        case "--threads": threads = int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture); break;
+        case "--out": output = args[i + 1]; break;
     }
-    Console.WriteLine($"{sw.Elapsed.TotalSeconds:F1}s");
-    break;
 }
+
+var missing = MergeCatalog.MainGrid().Concat(MergeCatalog.Pruning()).Where(v => !v.IsAvailable).Select(v => v.Method).Distinct().ToList();
+if (missing.Count > 0) Console.Error.WriteLine($"Methods not in this build (skipped): {string.Join(", ", missing)}");
+
+var sw = Stopwatch.StartNew();
+var runner = new GridRunner(config, line => Console.Error.WriteLine($"[{sw.Elapsed.TotalSeconds,6:F1}s] {line}"));
+var results = runner.Run(threads);
+sw.Stop();
+
+string command = "dotnet run -c Release --project bench/Quality -- " + string.Join(" ", args);
+string markdown = MarkdownReport.Render(config, runner.Worlds, results, command.TrimEnd(), sw.Elapsed, missing);
+Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
+File.WriteAllText(output, markdown);
+Console.WriteLine(markdown);
+Console.Error.WriteLine($"Written to {output}");

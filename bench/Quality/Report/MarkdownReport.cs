@@ -1,0 +1,153 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace LoraLego.Bench.Quality.Report;
+
+/// <summary>Turns the grid's results into the markdown tables of docs/benchmarks.md ("Quality").</summary>
+internal static class MarkdownReport
+{
+    public static string Render(QualityConfig config, IReadOnlyList<SeedWorld> worlds, IReadOnlyList<GridResult> results, string command, TimeSpan elapsed, IReadOnlyList<string> missingMethods)
+    {
+        var md = new StringBuilder();
+        var inv = CultureInfo.InvariantCulture;
+        md.AppendLine(inv, $"Machine: {Cpu()}, {Environment.ProcessorCount} logical cores, {RuntimeInformation.OSDescription.Trim()}, .NET {Environment.Version}. Wall time {elapsed.TotalSeconds:F0} s.");
+        md.AppendLine();
+        md.AppendLine(inv, $"Reproduce: `{command}`");
+        md.AppendLine();
+        md.AppendLine(inv, $"Setup: MLP {string.Join("→", config.Dims)} (ReLU); LoRA rank r = {config.Rank}, α = {config.Alpha} on {(config.LoraOnOutputLayer ? "all three" : "the two hidden")} Linear layers; seeds {string.Join(", ", config.Seeds)}; tasks per seed {config.TaskCounts.Max()}; " +
+            $"{config.TaskTrainSamples} train / {config.ValidationSamples} validation / {config.TestSamples} test samples per task; output-scale grid {{{string.Join(", ", config.ScaleGrid.Select(s => s.ToString(inv)))}, T}}.");
+        if (missingMethods.Count > 0) md.AppendLine().AppendLine(inv, $"Not in this build's registry (skipped): {string.Join(", ", missingMethods)}.");
+        md.AppendLine();
+
+        md.AppendLine("| seed | base net, generic task | base net on the tasks (mean) | own LoRA on its task (mean, min) |");
+        md.AppendLine("|---:|---:|---:|---:|");
+        foreach (var w in worlds)
+            md.AppendLine(inv, $"| {w.Seed} | {w.GenericAccuracy:F3} | {w.BaseAccuracy.Average():F3} | {w.SingleTestAccuracy.Average():F3}, {w.SingleTestAccuracy.Min():F3} |");
+        md.AppendLine();
+
+        var main = results.Where(r => r.Section == GridRunner.MainSection).ToList();
+        foreach (int t in main.Select(r => r.T).Distinct().OrderBy(x => x))
+        {
+            var ks = main.Where(r => r.T == t).Select(r => r.K).Distinct().OrderBy(k => k).ToArray();
+            md.AppendLine(inv, $"**T = {t} tasks** — normalised score (merged accuracy / own-LoRA accuracy, mean over tasks; mean ± std over seeds). \"default\": output as the method produces it; \"best\": best global scale, chosen on validation data (median choice in brackets).");
+            md.AppendLine();
+            md.Append("| method |");
+            foreach (int k in ks) md.Append(inv, $" k={k} default | k={k} best |");
+            md.AppendLine();
+            md.Append("|---|");
+            foreach (int _ in ks) md.Append("---:|---:|");
+            md.AppendLine();
+            foreach (string label in Labels(main.Where(r => r.T == t)))
+            {
+                md.Append(inv, $"| {label} |");
+                foreach (int k in ks)
+                {
+                    var cell = main.Where(r => r.T == t && r.K == k && r.Label == label).ToList();
+                    md.Append(inv, $" {Default(cell)} | {Best(cell)} |");
+                }
+
+                md.AppendLine();
+            }
+
+            md.AppendLine();
+        }
+
+        var worst = main.Where(r => r.K == config.Rank).ToList();
+        if (worst.Count > 0)
+        {
+            md.AppendLine(inv, $"Worst task (lowest normalised score among the T tasks, at the best scale, k = r = {config.Rank}; mean ± std over seeds):");
+            md.AppendLine();
+            var ts = worst.Select(r => r.T).Distinct().OrderBy(x => x).ToArray();
+            md.AppendLine("| method | " + string.Join(" | ", ts.Select(t => $"T={t}")) + " |");
+            md.AppendLine("|---|" + string.Concat(ts.Select(_ => "---:|")));
+            foreach (string label in Labels(worst))
+            {
+                var cells = ts.Select(t => SeedStats.Of(worst.Where(r => r.T == t && r.Label == label).Select(r => r.Score.BestScaleScores.Min())).ToString());
+                md.AppendLine("| " + label + " | " + string.Join(" | ", cells) + " |");
+            }
+            md.AppendLine();
+        }
+
+        var ablation = results.Where(r => r.Section == GridRunner.AblationSection).ToList();
+        if (ablation.Count > 0)
+        {
+            md.AppendLine(inv, $"**Lego ablation** (every combination of its switches; T = {ablation[0].T}, k = {ablation[0].K}):");
+            md.AppendLine();
+            md.AppendLine("| Lego setting | default | best |");
+            md.AppendLine("|---|---:|---:|");
+            foreach (string label in Labels(ablation).OrderByDescending(l => SeedStats.Of(ablation.Where(r => r.Label == l).Select(r => r.Score.BestScaleScores.Average())).Mean))
+            {
+                var cell = ablation.Where(r => r.Label == label).ToList();
+                md.AppendLine(inv, $"| {label} | {Default(cell)} | {Best(cell)} |");
+            }
+
+            md.AppendLine();
+        }
+
+        var pruning = results.Where(r => r.Section == GridRunner.PruningSection).ToList();
+        if (pruning.Count > 0)
+        {
+            var ks = pruning.Select(r => r.K).Distinct().OrderByDescending(k => k).ToArray();
+            md.AppendLine(inv, $"**Rank pruning** (one LoRA of rank {config.Rank} cut to k; its own task; mean over the first 4 tasks, ± std over seeds):");
+            md.AppendLine();
+            md.Append("| method |");
+            foreach (int k in ks) md.Append(inv, $" k={k} default | k={k} best |");
+            md.AppendLine();
+            md.AppendLine("|---|" + string.Concat(ks.Select(_ => "---:|---:|")));
+            foreach (string label in Labels(pruning))
+            {
+                md.Append(inv, $"| {label} |");
+                foreach (int k in ks)
+                {
+                    var cell = pruning.Where(r => r.K == k && r.Label == label).ToList();
+                    md.Append(inv, $" {Default(cell)} | {Best(cell)} |");
+                }
+
+                md.AppendLine();
+            }
+
+            md.AppendLine();
+        }
+
+        return md.ToString();
+    }
+
+    /// <summary>Labels in catalogue order (the order the grid ran them), not in result order.</summary>
+    private static IEnumerable<string> Labels(IEnumerable<GridResult> rows)
+    {
+        var present = new HashSet<string>(rows.Select(r => r.Label));
+        var order = MergeCatalog.MainGrid().Concat(MergeCatalog.LegoFactorial()).Concat(MergeCatalog.Pruning()).Select(v => v.Label).Distinct();
+        return order.Where(present.Contains);
+    }
+
+    private static string Default(IReadOnlyList<GridResult> cell) => SeedStats.Of(cell.Select(r => r.Score.DefaultScores.Average())).ToString();
+
+    private static string Best(IReadOnlyList<GridResult> cell)
+    {
+        if (cell.Count == 0) return "–";
+        var scales = cell.Select(r => r.Score.BestScale).OrderBy(s => s).ToArray();
+        return string.Format(CultureInfo.InvariantCulture, "{0} (×{1})", SeedStats.Of(cell.Select(r => r.Score.BestScaleScores.Average())), scales[scales.Length / 2]);
+    }
+
+    private static string Cpu()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal));
+            if (line is not null) return line.Substring(line.IndexOf(':') + 1).Trim();
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+
+        return RuntimeInformation.ProcessArchitecture.ToString();
+    }
+}
