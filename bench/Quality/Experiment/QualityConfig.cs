@@ -38,7 +38,7 @@ internal sealed record QualityConfig
     public double LoraLearningRate { get; init; } = 5e-3;
     public int Batch { get; init; } = 64;
 
-    public IReadOnlyList<int> Seeds { get; init; } = new[] { 1, 2, 3, 4, 5 };
+    public IReadOnlyList<int> Seeds { get; init; } = new[] { 1, 2, 3, 4, 5, 6, 7, 8 };
     public IReadOnlyList<int> TaskCounts { get; init; } = new[] { 2, 4, 8 };
     public IReadOnlyList<double> ScaleGrid { get; init; } = new[] { 0.25, 0.5, 0.75, 1, 1.5, 2 };
 

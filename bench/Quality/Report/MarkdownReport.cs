@@ -57,6 +57,29 @@ internal static class MarkdownReport
             md.AppendLine();
         }
 
+        if (main.Any(r => r.Label == "Svd"))
+        {
+            var points = main.Select(r => (r.T, r.K)).Distinct().OrderBy(p => p.T).ThenBy(p => p.K).ToArray();
+            md.AppendLine("Paired difference to Svd at the same T and k (best scale each; per seed, the method's mean score minus Svd's, mean ± std over seeds; then the number of seeds where the method is ahead):");
+            md.AppendLine();
+            md.AppendLine("| method | " + string.Join(" | ", points.Select(p => $"T={p.T}, k={p.K}")) + " |");
+            md.AppendLine("|---|" + string.Concat(points.Select(_ => "---:|")));
+            foreach (string label in Labels(main).Where(l => l != "Svd"))
+            {
+                var cells = points.Select(p =>
+                {
+                    var diffs = main.Where(r => r.T == p.T && r.K == p.K && r.Label == label)
+                        .Join(main.Where(r => r.T == p.T && r.K == p.K && r.Label == "Svd"), r => r.Seed, r => r.Seed,
+                            (m, svd) => m.Score.BestScaleScores.Average() - svd.Score.BestScaleScores.Average())
+                        .ToArray();
+                    return string.Format(inv, "{0:+0.000;−0.000} ± {1:F3} ({2}/{3})", SeedStats.Of(diffs).Mean, SeedStats.Of(diffs).Std, diffs.Count(d => d > 0), diffs.Length);
+                });
+                md.AppendLine("| " + label + " | " + string.Join(" | ", cells) + " |");
+            }
+
+            md.AppendLine();
+        }
+
         var worst = main.Where(r => r.K == config.Rank).ToList();
         if (worst.Count > 0)
         {
