@@ -59,25 +59,17 @@ internal static class MarkdownReport
 
         if (main.Any(r => r.Label == "Svd"))
         {
-            var points = main.Select(r => (r.T, r.K)).Distinct().OrderBy(p => p.T).ThenBy(p => p.K).ToArray();
-            md.AppendLine("Paired difference to Svd at the same T and k (best scale each; per seed, the method's mean score minus Svd's, mean ± std over seeds; then the number of seeds where the method is ahead):");
-            md.AppendLine();
-            md.AppendLine("| method | " + string.Join(" | ", points.Select(p => $"T={p.T}, k={p.K}")) + " |");
-            md.AppendLine("|---|" + string.Concat(points.Select(_ => "---:|")));
-            foreach (string label in Labels(main).Where(l => l != "Svd"))
-            {
-                var cells = points.Select(p =>
-                {
-                    var diffs = main.Where(r => r.T == p.T && r.K == p.K && r.Label == label)
-                        .Join(main.Where(r => r.T == p.T && r.K == p.K && r.Label == "Svd"), r => r.Seed, r => r.Seed,
-                            (m, svd) => m.Score.BestScaleScores.Average() - svd.Score.BestScaleScores.Average())
-                        .ToArray();
-                    return string.Format(inv, "{0:+0.000;−0.000} ± {1:F3} ({2}/{3})", SeedStats.Of(diffs).Mean, SeedStats.Of(diffs).Std, diffs.Count(d => d > 0), diffs.Length);
-                });
-                md.AppendLine("| " + label + " | " + string.Join(" | ", cells) + " |");
-            }
+            Paired(md, main, "Svd", Labels(main).Where(l => l != "Svd"), best: true,
+                "Paired difference to Svd at the same T and k, **best scale** for each (per seed: the method's mean score minus Svd's; mean ± std over seeds; in brackets the seeds where the method is ahead):");
+            Paired(md, main, "Svd", Labels(main).Where(l => l != "Svd"), best: false,
+                "The same at the **default scale** (each method's output as it comes, no tuning):");
+        }
 
-            md.AppendLine();
+        var lego = Labels(main).FirstOrDefault(l => l.StartsWith("Lego (defaults)", StringComparison.Ordinal));
+        if (lego is not null)
+        {
+            Paired(md, main, lego, Labels(main).Where(l => l.StartsWith("LegoRankOne", StringComparison.Ordinal) || l.StartsWith("LegoNormWeighted", StringComparison.Ordinal)), best: true,
+                "The two variants against Lego (defaults), best scale each:");
         }
 
         var worst = main.Where(r => r.K == config.Rank).ToList();
@@ -138,6 +130,31 @@ internal static class MarkdownReport
         }
 
         return md.ToString();
+    }
+
+    private static void Paired(StringBuilder md, IReadOnlyList<GridResult> main, string reference, IEnumerable<string> labels, bool best, string title)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var points = main.Select(r => (r.T, r.K)).Distinct().OrderBy(p => p.T).ThenBy(p => p.K).ToArray();
+        md.AppendLine(title);
+        md.AppendLine();
+        md.AppendLine("| method | " + string.Join(" | ", points.Select(p => $"T={p.T}, k={p.K}")) + " |");
+        md.AppendLine("|---|" + string.Concat(points.Select(_ => "---:|")));
+        double Mean(GridResult r) => best ? r.Score.BestScaleScores.Average() : r.Score.DefaultScores.Average();
+        foreach (string label in labels)
+        {
+            var cells = points.Select(p =>
+            {
+                var diffs = main.Where(r => r.T == p.T && r.K == p.K && r.Label == label)
+                    .Join(main.Where(r => r.T == p.T && r.K == p.K && r.Label == reference), r => r.Seed, r => r.Seed, (m, x) => Mean(m) - Mean(x))
+                    .ToArray();
+                var st = SeedStats.Of(diffs);
+                return string.Format(inv, "{0:+0.000;−0.000} ± {1:F3} ({2}/{3})", st.Mean, st.Std, diffs.Count(d => d > 0), diffs.Length);
+            });
+            md.AppendLine("| " + label + " | " + string.Join(" | ", cells) + " |");
+        }
+
+        md.AppendLine();
     }
 
     /// <summary>Labels in catalogue order (the order the grid ran them), not in result order.</summary>

@@ -1,0 +1,65 @@
+using System.Linq;
+using LoraLego.Bench.Quality;
+using Xunit;
+
+namespace LoraLego.Tests.Quality;
+
+/// <summary>
+/// A seeded slice of the quality benchmark (one seed, T = 2, small data): real training, real merges
+/// through the registry, real held-out accuracy. It asserts only what the full run (docs/benchmarks.md,
+/// "Quality") shows on every seed: the exact sum beats its rank-k truncation, which beats PEFT's
+/// factor-wise linear merge, and no task collapses.
+/// </summary>
+public class QualitySliceTests
+{
+    private static readonly QualityConfig Slice = QualityConfig.Full with
+    {
+        Seeds = new[] { 3 },
+        TaskCounts = new[] { 2 },
+        GenericTrainSamples = 2000,
+        BaseEpochs = 6,
+        TaskTrainSamples = 1500,
+        LoraEpochs = 15,
+        ValidationSamples = 300,
+        TestSamples = 600,
+    };
+
+    private static readonly SeedWorld World = SeedWorld.Build(Slice, 3, 2);
+
+    [Fact]
+    public void EachLoraSolvesItsTaskWhereTheBaseNetworkFails()
+    {
+        for (int t = 0; t < 2; t++)
+        {
+            Assert.True(World.SingleTestAccuracy[t] > 0.8, $"task {t}: own LoRA accuracy {World.SingleTestAccuracy[t]:F3}");
+            Assert.True(World.SingleTestAccuracy[t] > World.BaseAccuracy[t] + 0.5, $"task {t}: base {World.BaseAccuracy[t]:F3}, LoRA {World.SingleTestAccuracy[t]:F3}");
+        }
+    }
+
+    [Fact]
+    public void ExactSumBeatsSvdBeatsLinearAtRankR()
+    {
+        var tasks = new[] { 0, 1 };
+        var loras = tasks.Select(t => World.Loras[t]).ToList();
+        MergeScore Run(string method, bool usesRank)
+        {
+            var variant = new MergeVariant(method, method, usesRank);
+            var merged = MergeScorer.Merge(World.Base, loras, variant, Slice.Rank, 3);
+            return MergeScorer.Score(World, tasks, merged, Slice.ScaleGrid.Append(2.0));
+        }
+
+        var concat = Run("Concat", false);
+        var svd = Run("Svd", true);
+        var linear = Run("linear", false);
+        Assert.Equal(2 * Slice.Rank, concat.MergedRank);
+        Assert.Equal(Slice.Rank, svd.MergedRank);
+
+        double c = concat.BestScaleScores.Average(), s = svd.BestScaleScores.Average(), l = linear.BestScaleScores.Average();
+        Assert.True(c > s, $"concat {c:F3} vs svd {s:F3}");
+        Assert.True(s > l, $"svd {s:F3} vs linear {l:F3}");
+        Assert.All(concat.BestScaleScores, score => Assert.True(score > FloorExactSum, $"concat task score {score:F3}"));
+    }
+
+    /// <summary>Lowest per-task normalised score of the exact sum at T = 2 in the full run is well above this (see docs/benchmarks.md).</summary>
+    private const double FloorExactSum = 0.35;
+}
