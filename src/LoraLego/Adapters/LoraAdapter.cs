@@ -1,0 +1,126 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Security.Cryptography;
+using LoraLego.SafeTensors;
+
+namespace LoraLego.Adapters;
+
+/// <summary>
+/// One LoRA adapter as read from disk: its modules (with per-module rank, alpha and scale after
+/// every format rule), the tensors that are not LoRA factors, and the config/metadata it came with.
+/// Immutable; tensor data is read on demand from <see cref="TensorFilePath"/>.
+/// </summary>
+public sealed class LoraAdapter
+{
+    private static readonly IReadOnlyDictionary<string, string> NoMetadata = new Dictionary<string, string>();
+    private IReadOnlyList<LoraModule> _modules = Array.Empty<LoraModule>();
+    private IReadOnlyList<ExtraTensor> _extras = Array.Empty<ExtraTensor>();
+    private Dictionary<string, LoraModule> _byName = new(StringComparer.Ordinal);
+
+    internal LoraAdapter(string name, string path, SafeTensorFile tensorFile, AdapterFormat format)
+    {
+        Name = name;
+        Path = path;
+        TensorFile = tensorFile;
+        Format = format;
+        Metadata = tensorFile.Metadata ?? NoMetadata;
+    }
+
+    public string Name { get; }
+
+    /// <summary>Full path as loaded: the PEFT folder, or the adapter file.</summary>
+    public string Path { get; }
+
+    public string TensorFilePath => TensorFile.Path;
+
+    /// <summary>adapter_config.json for PEFT adapters, else null.</summary>
+    public string? ConfigPath { get; internal set; }
+
+    public AdapterFormat Format { get; }
+
+    public string? BaseModel { get; internal set; }
+
+    /// <summary>"8" when every module has rank 8, "4-8" when ranks vary.</summary>
+    public string Rank => MinRank == MaxRank
+        ? MinRank.ToString(CultureInfo.InvariantCulture)
+        : $"{MinRank.ToString(CultureInfo.InvariantCulture)}-{MaxRank.ToString(CultureInfo.InvariantCulture)}";
+
+    public int MinRank { get; private set; }
+
+    public int MaxRank { get; private set; }
+
+    /// <summary>The alpha every module shares; null when it varies between modules (or there are none).</summary>
+    public double? Alpha { get; private set; }
+
+    /// <summary>Sorted distinct leaf names of the modules (e.g. c_attn, to_q, to_out.0).</summary>
+    public IReadOnlyList<string> TargetModules { get; private set; } = Array.Empty<string>();
+
+    public int ModuleCount => _modules.Count;
+
+    /// <summary>Number of LoRA factor values (A and B of every module); extra tensors not counted.</summary>
+    public long ParameterCount { get; private set; }
+
+    /// <summary>Distinct dtypes of the LoRA factors, sorted and comma-joined ("F32", "F16,F32").</summary>
+    public string DType { get; private set; } = string.Empty;
+
+    /// <summary>Length of the tensor file in bytes.</summary>
+    public long SizeBytes => TensorFile.FileLength;
+
+    /// <summary>The safetensors __metadata__ (empty when absent).</summary>
+    public IReadOnlyDictionary<string, string> Metadata { get; }
+
+    public IReadOnlyList<ExtraTensor> ExtraTensors => _extras;
+
+    /// <summary>Modules in natural name order (h.2 before h.10).</summary>
+    public IReadOnlyList<LoraModule> Modules => _modules;
+
+    /// <summary>DoRA adapter (lora_magnitude_vector / dora_scale tensors or use_dora). Not rank-wise separable.</summary>
+    public bool IsDora { get; internal set; }
+
+    public bool UseRsLora { get; internal set; }
+
+    /// <summary>PEFT fan_in_fan_out (GPT-2 Conv1D): the base weight is stored transposed relative to B·A.</summary>
+    public bool FanInFanOut { get; internal set; }
+
+    public string? TaskType { get; internal set; }
+
+    /// <summary>PEFT modules_to_save (heads saved whole, e.g. score), empty when none.</summary>
+    public IReadOnlyList<string> ModulesToSave { get; internal set; } = Array.Empty<string>();
+
+    /// <summary>Raw adapter_config.json text (unknown fields kept), null for formats without a config.</summary>
+    public string? ConfigJson { get; internal set; }
+
+    internal SafeTensorFile TensorFile { get; }
+
+    public LoraModule? GetModule(string name) => _byName.TryGetValue(name, out var m) ? m : null;
+
+    /// <summary>SHA-256 (lowercase hex) of the whole tensor file, for provenance.</summary>
+    public string ComputeSha256()
+    {
+        using var sha = SHA256.Create();
+        using var stream = new FileStream(TensorFilePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        var hash = sha.ComputeHash(stream);
+        return string.Concat(hash.Select(b => b.ToString("x2", CultureInfo.InvariantCulture)));
+    }
+
+    public override string ToString() => $"{Name} ({Format}, rank {Rank}, {ModuleCount} modules)";
+
+    /// <summary>Called once by the reader after the modules (which point back here) exist.</summary>
+    internal void Attach(IEnumerable<LoraModule> modules, IEnumerable<ExtraTensor> extras)
+    {
+        var list = modules.OrderBy(m => m.Name, NaturalStringComparer.Instance).ToList();
+        _modules = list.AsReadOnly();
+        _extras = extras.OrderBy(e => e.Name, NaturalStringComparer.Instance).ToList().AsReadOnly();
+        _byName = list.ToDictionary(m => m.Name, StringComparer.Ordinal);
+        MinRank = list.Count == 0 ? 0 : list.Min(m => m.Rank);
+        MaxRank = list.Count == 0 ? 0 : list.Max(m => m.Rank);
+        var alphas = list.Select(m => m.Alpha).Distinct().ToList();
+        Alpha = alphas.Count == 1 ? alphas[0] : null;
+        TargetModules = list.Select(m => m.LeafName).Distinct(StringComparer.Ordinal).OrderBy(s => s, StringComparer.Ordinal).ToList().AsReadOnly();
+        ParameterCount = list.Sum(m => m.ParameterCount);
+        DType = string.Join(",", list.SelectMany(m => m.DType.Split(',')).Distinct(StringComparer.Ordinal).OrderBy(s => s, StringComparer.Ordinal));
+    }
+}

@@ -1,0 +1,131 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using LoraLego.SafeTensors;
+using LoraLego.Units;
+
+namespace LoraLego.Adapters;
+
+/// <summary>
+/// One adapted layer: ΔW = Scale · B · A with A [Rank × InFeatures] and B [OutFeatures × Rank]
+/// (conv A flattened to in·kh·kw; embeddings in B·A space, i.e. the transpose of the embedding table's delta).
+/// </summary>
+public sealed class LoraModule
+{
+    private double? _deltaNorm;
+
+    internal LoraModule(LoraAdapter adapter, string name, ModuleKind kind, TensorInfo a, TensorInfo b, double alpha, double scale, string? alphaKey)
+    {
+        Adapter = adapter;
+        Name = name;
+        Kind = kind;
+        AInfo = a;
+        BInfo = b;
+        Rank = checked((int)a.Shape[0]);
+        InFeatures = checked((int)a.Shape.Skip(1).Aggregate(1L, (p, d) => p * d));
+        OutFeatures = checked((int)b.Shape[0]);
+        Alpha = alpha;
+        Scale = scale;
+        AlphaKey = alphaKey;
+        DType = a.DType == b.DType ? a.DType.ToString() : string.Join(",", new[] { a.DType.ToString(), b.DType.ToString() }.OrderBy(s => s, StringComparer.Ordinal));
+        LeafName = ModuleNames.Leaf(name, adapter.Format);
+    }
+
+    public LoraAdapter Adapter { get; }
+
+    /// <summary>
+    /// PEFT: without base_model.model. and the lora_A/B suffix (transformer.h.0.attn.c_attn);
+    /// kohya: as in the file (lora_unet_down_blocks_0_...); diffusers: the key minus its lora suffixes.
+    /// </summary>
+    public string Name { get; }
+
+    /// <summary>Last segment of the name that says what layer this is (c_attn, to_q, to_out.0, ...).</summary>
+    public string LeafName { get; }
+
+    public ModuleKind Kind { get; }
+
+    /// <summary>Flattened input width: in·kh·kw for conv, num_embeddings for embeddings.</summary>
+    public int InFeatures { get; }
+
+    public int OutFeatures { get; }
+
+    public int Rank { get; }
+
+    public double Alpha { get; }
+
+    /// <summary>The factor the delta is multiplied by: α/r, α/√r (rsLoRA), 1 for diffusers files without alphas.</summary>
+    public double Scale { get; }
+
+    public IReadOnlyList<long> AShape => AInfo.Shape;
+
+    public IReadOnlyList<long> BShape => BInfo.Shape;
+
+    public string AKey => AInfo.Name;
+
+    public string BKey => BInfo.Name;
+
+    /// <summary>The rank-0 alpha tensor's key (kohya, diffusers with network alphas), else null.</summary>
+    public string? AlphaKey { get; }
+
+    /// <summary>dtype of the factors ("F32", or "F16,F32" when A and B differ).</summary>
+    public string DType { get; }
+
+    public long ParameterCount => AInfo.ElementCount + BInfo.ElementCount;
+
+    internal TensorInfo AInfo { get; }
+
+    internal TensorInfo BInfo { get; }
+
+    /// <summary>
+    /// Frobenius norm of Scale·B·A from the factors: ‖BA‖²_F = trace((BᵀB)(AAᵀ)), two r×r Gram
+    /// matrices instead of the out×in product. Computed on first use (reads the tensors), then cached.
+    /// </summary>
+    public double DeltaNorm => _deltaNorm ??= ComputeDeltaNorm();
+
+    /// <summary>
+    /// The module's rank-1 units as float32, unit-major (row i of A = a_i, row i of BT = column i of B),
+    /// each with scale Scale·<paramref name="weight"/>.
+    /// </summary>
+    public UnitBlock ReadUnits(double weight = 1.0)
+    {
+        var a = new float[(long)Rank * InFeatures];
+        Adapter.TensorFile.ReadFloat32(AInfo, a);
+        var b = new float[(long)OutFeatures * Rank];
+        Adapter.TensorFile.ReadFloat32(BInfo, b);
+        var bt = new float[b.Length];
+        for (int o = 0; o < OutFeatures; o++)
+        {
+            int row = o * Rank;
+            for (int i = 0; i < Rank; i++) bt[(i * OutFeatures) + o] = b[row + i];
+        }
+
+        var scale = new double[Rank];
+        for (int i = 0; i < Rank; i++) scale[i] = Scale * weight;
+        return new UnitBlock(InFeatures, OutFeatures, a, bt, scale);
+    }
+
+    public override string ToString() => $"{Name} [{OutFeatures}×{InFeatures}] r={Rank} α={Alpha}";
+
+    private double ComputeDeltaNorm()
+    {
+        var units = ReadUnits();
+        int r = units.Count;
+        double trace = 0;
+        for (int i = 0; i < r; i++)
+        {
+            for (int j = 0; j < r; j++)
+            {
+                trace += Dot(units.UnitA(i), units.UnitA(j)) * Dot(units.UnitB(i), units.UnitB(j));
+            }
+        }
+
+        return Math.Sqrt(Math.Max(0, trace)) * Math.Abs(Scale);
+    }
+
+    private static double Dot(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
+    {
+        double s = 0;
+        for (int k = 0; k < x.Length; k++) s += (double)x[k] * y[k];
+        return s;
+    }
+}

@@ -1,0 +1,174 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using LoraLego.Adapters;
+using LoraLego.Diagnostics;
+using LoraLego.SafeTensors;
+using LoraLego.Units;
+
+namespace LoraLego.Formats;
+
+/// <summary>
+/// Writes an adapter whose modules are produced one at a time: the header is fixed from the declared
+/// shapes first, then each module's units are requested, folded into scale-1 factors and streamed out,
+/// so memory holds one module at a time. Output goes to a temporary file/folder beside the target and
+/// is renamed into place; inputs are never overwritten.
+/// </summary>
+public static class AdapterWriter
+{
+    /// <summary>Writes the adapter and returns the full path of what was written (PEFT folder or kohya file).</summary>
+    public static string Write(
+        string target,
+        IReadOnlyList<OutputModule> modules,
+        Func<OutputModule, CancellationToken, UnitBlock> produceUnits,
+        AdapterWriteOptions options,
+        CancellationToken cancellationToken = default)
+    {
+        if (target is null) throw new ArgumentNullException(nameof(target));
+        if (modules is null) throw new ArgumentNullException(nameof(modules));
+        if (produceUnits is null) throw new ArgumentNullException(nameof(produceUnits));
+        options ??= new AdapterWriteOptions();
+        var full = Path.GetFullPath(target).TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
+
+        CheckOptions(full, modules, options);
+        OutputTarget.RefuseInputs(full, options);
+        var layouts = modules.Select(m => OutputLayout.For(m, options.Format, full)).ToList();
+        var specs = BuildSpecs(full, layouts, options);
+        var metadata = BuildMetadata(modules, options);
+
+        return options.Format == AdapterFormat.Peft
+            ? WritePeft(full, modules, layouts, specs, metadata, produceUnits, options, cancellationToken)
+            : WriteKohya(full, layouts, specs, metadata, produceUnits, options, cancellationToken);
+    }
+
+    private static string WritePeft(string folder, IReadOnlyList<OutputModule> modules, List<OutputLayout> layouts, List<TensorSpec> specs,
+        Dictionary<string, string> metadata, Func<OutputModule, CancellationToken, UnitBlock> produce, AdapterWriteOptions options, CancellationToken ct)
+    {
+        OutputTarget.CheckFolderTarget(folder, options.Overwrite);
+        var config = PeftConfigWriter.Build(modules, options, folder);
+        var staging = OutputTarget.CreateStagingFolder(folder);
+        try
+        {
+            var tensorPath = Path.Combine(staging, PeftReader.TensorFileName);
+            Stream(tensorPath, layouts, specs, metadata, produce, options, overwrite: false, ct);
+            File.WriteAllText(Path.Combine(staging, PeftReader.ConfigFileName), config, new UTF8Encoding(false));
+            OutputTarget.PublishFolder(staging, folder, options.Overwrite, PeftReader.TensorFileName, PeftReader.ConfigFileName);
+            return folder;
+        }
+        finally
+        {
+            OutputTarget.DeleteQuietly(staging);
+        }
+    }
+
+    private static string WriteKohya(string file, List<OutputLayout> layouts, List<TensorSpec> specs, Dictionary<string, string> metadata,
+        Func<OutputModule, CancellationToken, UnitBlock> produce, AdapterWriteOptions options, CancellationToken ct)
+    {
+        OutputTarget.CheckFileTarget(file, options.Overwrite);
+        var parent = Path.GetDirectoryName(file);
+        if (!string.IsNullOrEmpty(parent)) Directory.CreateDirectory(parent);
+        Stream(file, layouts, specs, metadata, produce, options, options.Overwrite, ct);
+        return file;
+    }
+
+    private static void Stream(string path, List<OutputLayout> layouts, List<TensorSpec> specs, Dictionary<string, string> metadata,
+        Func<OutputModule, CancellationToken, UnitBlock> produce, AdapterWriteOptions options, bool overwrite, CancellationToken ct)
+    {
+        using var writer = new SafeTensorWriter(path, specs, metadata, overwrite);
+        foreach (var layout in layouts)
+        {
+            ct.ThrowIfCancellationRequested();
+            var units = produce(layout.Module, ct);
+            var (a, b) = FactorFolding.Fold(layout.Module, units);
+            writer.WriteTensor(layout.AKey, a);
+            writer.WriteTensor(layout.BKey, b);
+            if (layout.AlphaKey is not null) writer.WriteTensor(layout.AlphaKey, new float[] { layout.Module.Rank });
+        }
+
+        foreach (var extra in options.ExtraTensors)
+        {
+            ct.ThrowIfCancellationRequested();
+            writer.WriteTensorRaw(extra.Name, extra.ReadRaw());
+        }
+
+        ct.ThrowIfCancellationRequested();
+        writer.Commit();
+    }
+
+    private static void CheckOptions(string target, IReadOnlyList<OutputModule> modules, AdapterWriteOptions options)
+    {
+        if (options.DType is not (SafeTensorDType.F32 or SafeTensorDType.F16 or SafeTensorDType.BF16))
+        {
+            throw new AdapterException(AdapterErrorIds.OutputFormatNotSupported, LoraErrorCategory.InvalidArgument, target,
+                $"Cannot write LoRA factors as {options.DType}; choose F32, F16 or BF16.");
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var m in modules)
+        {
+            if (!seen.Add(m.Name))
+            {
+                throw new AdapterException(AdapterErrorIds.OutputModuleInvalid, LoraErrorCategory.InvalidArgument, target,
+                    $"Module '{m.Name}' is listed twice for {target}.", m.Name);
+            }
+        }
+
+        if (modules.Count == 0)
+        {
+            throw new AdapterException(AdapterErrorIds.OutputModuleInvalid, LoraErrorCategory.InvalidArgument, target,
+                $"Nothing to write to {target}: no modules.");
+        }
+    }
+
+    private static List<TensorSpec> BuildSpecs(string target, List<OutputLayout> layouts, AdapterWriteOptions options)
+    {
+        var specs = layouts.SelectMany(l => l.Specs(options.DType)).ToList();
+        var names = new HashSet<string>(specs.Select(s => s.Name), StringComparer.Ordinal);
+        if (names.Count != specs.Count)
+        {
+            var dup = specs.GroupBy(s => s.Name).First(g => g.Count() > 1).Key;
+            throw new AdapterException(AdapterErrorIds.OutputModuleInvalid, LoraErrorCategory.InvalidArgument, target,
+                $"Two modules map to the same tensor key '{dup}' in {options.Format} naming.");
+        }
+
+        foreach (var extra in options.ExtraTensors)
+        {
+            if (!names.Add(extra.Name))
+            {
+                throw new AdapterException(AdapterErrorIds.OutputSourcesConflict, LoraErrorCategory.InvalidArgument, target,
+                    $"Extra tensor '{extra.Name}' (from {extra.Adapter.Name}) collides with another tensor of the same name; pick one source's.");
+            }
+
+            specs.Add(new TensorSpec(extra.Name, extra.Info.DType, extra.Shape.ToArray()));
+        }
+
+        return specs;
+    }
+
+    private static Dictionary<string, string> BuildMetadata(IReadOnlyList<OutputModule> modules, AdapterWriteOptions options)
+    {
+        // Insertion order is header order: "format" first, as PEFT and transformers write it.
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal) { ["format"] = "pt" };
+        if (options.Format == AdapterFormat.Kohya)
+        {
+            var ranks = modules.Select(m => m.Rank).Distinct().ToList();
+            if (ranks.Count == 1)
+            {
+                var r = ranks[0].ToString(System.Globalization.CultureInfo.InvariantCulture);
+                metadata["ss_network_dim"] = r;
+                metadata["ss_network_alpha"] = r;
+            }
+        }
+
+        foreach (var kv in options.Provenance.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            var key = kv.Key.StartsWith("loralego.", StringComparison.Ordinal) ? kv.Key : "loralego." + kv.Key;
+            metadata[key] = kv.Value;
+        }
+
+        return metadata;
+    }
+}

@@ -1,0 +1,126 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using LoraLego.Adapters;
+using LoraLego.Diagnostics;
+using LoraLego.SafeTensors;
+
+namespace LoraLego.Formats;
+
+/// <summary>
+/// Reads a PEFT LoRA folder. Ranks come from the tensor shapes and must agree with r / rank_pattern;
+/// alphas from lora_alpha / alpha_pattern; scale α/r or α/√r (use_rslora).
+/// </summary>
+internal static class PeftReader
+{
+    public const string ConfigFileName = "adapter_config.json";
+    public const string TensorFileName = "adapter_model.safetensors";
+    public const string PickleFileName = "adapter_model.bin";
+    public const string KeyPrefix = "base_model.model.";
+
+    /// <summary>Reads the folder; <paramref name="tensorPath"/> overrides adapter_model.safetensors (a file the user named).</summary>
+    public static LoraAdapter Read(string folder, string? name, string? tensorPath = null, string? loadedPath = null)
+    {
+        var configPath = System.IO.Path.Combine(folder, ConfigFileName);
+        if (!File.Exists(configPath))
+        {
+            throw new AdapterException(AdapterErrorIds.AdapterNotFound, LoraErrorCategory.ObjectNotFound, folder,
+                $"{folder} has no {ConfigFileName}; a PEFT adapter is a folder with {ConfigFileName} and {TensorFileName}.");
+        }
+
+        var config = PeftConfig.Load(configPath);
+        if (!string.Equals(config.PeftType, "LORA", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new AdapterException(AdapterErrorIds.AdapterTypeNotSupported, LoraErrorCategory.NotImplemented, configPath,
+                $"{configPath} describes a {config.PeftType} adapter; LoraLego reads LoRA adapters only (peft_type \"LORA\").");
+        }
+
+        tensorPath ??= System.IO.Path.Combine(folder, TensorFileName);
+        if (!File.Exists(tensorPath)) throw MissingTensors(folder, tensorPath);
+
+        var file = SafeTensorFile.Open(tensorPath);
+        var adapter = new LoraAdapter(name ?? System.IO.Path.GetFileName(folder), loadedPath ?? folder, file, AdapterFormat.Peft)
+        {
+            ConfigPath = configPath,
+            ConfigJson = config.Json,
+            BaseModel = config.BaseModel,
+            TaskType = config.TaskType,
+            FanInFanOut = config.FanInFanOut,
+            UseRsLora = config.UseRsLora,
+            IsDora = config.UseDora,
+            ModulesToSave = config.ModulesToSave,
+        };
+
+        var pairs = new FactorPairs();
+        var extras = new List<ExtraTensor>();
+        foreach (var t in file.Tensors)
+        {
+            if (TrySplit(t.Name, ".lora_A.weight", out var m)) pairs.AddA(m, t);
+            else if (TrySplit(t.Name, ".lora_B.weight", out m)) pairs.AddB(m, t);
+            else if (TrySplit(t.Name, ".lora_embedding_A", out m)) pairs.AddA(m, t, embedding: true);
+            else if (TrySplit(t.Name, ".lora_embedding_B", out m)) pairs.AddB(m, t, embedding: true);
+            else
+            {
+                // DoRA magnitudes, lora_B biases and modules_to_save heads are not rank-1 units.
+                if (t.Name.EndsWith(".lora_magnitude_vector", StringComparison.Ordinal) || t.Name.EndsWith(".lora_magnitude_vector.weight", StringComparison.Ordinal))
+                    adapter.IsDora = true;
+                extras.Add(new ExtraTensor(adapter, t));
+            }
+        }
+
+        var modules = new List<LoraModule>();
+        foreach (var (module, a, b, embedding) in pairs.Complete(tensorPath, "lora_A", "lora_B"))
+        {
+            var kind = FactorShapes.Classify(tensorPath, module, a, b, embedding);
+            int rank = checked((int)a.Shape[0]);
+            int expected = config.RankFor(module, out var rankKey);
+            if (rank != expected)
+            {
+                var source = rankKey is null ? $"\"r\": {expected}" : $"rank_pattern \"{rankKey}\": {expected}";
+                throw new AdapterException(AdapterErrorIds.LoraRankMismatch, LoraErrorCategory.InvalidData, tensorPath,
+                    $"{tensorPath}: module '{module}' has rank {rank} in its tensors ({a.Name} [{FactorShapes.Dims(a)}]) but {configPath} gives {source} and no rank_pattern explains the difference.",
+                    module);
+            }
+
+            double alpha = config.AlphaFor(module);
+            double scale = config.UseRsLora ? alpha / Math.Sqrt(rank) : alpha / rank;
+            modules.Add(new LoraModule(adapter, module, kind, a, b, alpha, scale, alphaKey: null));
+        }
+
+        adapter.Attach(modules, extras);
+        return adapter;
+    }
+
+    /// <summary>True when the key names a PEFT LoRA factor (used to recognise a lone adapter_model.safetensors).</summary>
+    public static bool IsPeftKey(string key) =>
+        key.StartsWith(KeyPrefix, StringComparison.Ordinal)
+        && (key.EndsWith(".lora_A.weight", StringComparison.Ordinal) || key.EndsWith(".lora_B.weight", StringComparison.Ordinal)
+            || key.EndsWith(".lora_embedding_A", StringComparison.Ordinal) || key.EndsWith(".lora_embedding_B", StringComparison.Ordinal));
+
+    internal static AdapterException MissingTensors(string folder, string tensorPath)
+    {
+        var pickle = System.IO.Path.Combine(folder, PickleFileName);
+        if (File.Exists(pickle)) return LegacyPickle(pickle);
+        return new AdapterException(AdapterErrorIds.AdapterNotFound, LoraErrorCategory.ObjectNotFound, folder,
+            $"{folder} has {ConfigFileName} but no {System.IO.Path.GetFileName(tensorPath)}.");
+    }
+
+    internal static AdapterException LegacyPickle(string pickle) =>
+        new(AdapterErrorIds.LegacyPickleAdapter, LoraErrorCategory.NotImplemented, pickle,
+            string.Format(CultureInfo.InvariantCulture,
+                "{0} is a pickled PyTorch file; LoraLego never unpickles files (they can run code). Convert it once in Python: " +
+                "load it with PEFT (PeftModel.from_pretrained(base_model, folder)) and save it with " +
+                "model.save_pretrained(folder, safe_serialization=True), which writes {1}.", pickle, TensorFileName));
+
+    private static bool TrySplit(string key, string suffix, out string module)
+    {
+        module = string.Empty;
+        if (!key.EndsWith(suffix, StringComparison.Ordinal)) return false;
+        var stem = key.Substring(0, key.Length - suffix.Length);
+        if (stem.StartsWith(KeyPrefix, StringComparison.Ordinal)) stem = stem.Substring(KeyPrefix.Length);
+        if (stem.Length == 0) return false;
+        module = stem;
+        return true;
+    }
+}
