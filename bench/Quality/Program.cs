@@ -5,10 +5,11 @@ using System.Linq;
 using LoraLego.Bench.Quality;
 using LoraLego.Bench.Quality.Report;
 
-// dotnet run -c Release --project bench/Quality -- [--quick] [--threads N] [--set Name=value]... [--out file.md]
+// dotnet run -c Release --project bench/Quality -- [--quick] [--threads N] [--set Name=value]... [--out file.md] [--adapters folder | --in-memory]
 var config = args.Contains("--quick") ? QualityConfig.Quick : QualityConfig.Full;
 int threads = 1;
 string output = Path.Combine("bench", "results", args.Contains("--quick") ? "quality-quick.md" : "quality.md");
+string? adapters = args.Contains("--in-memory") ? null : Path.Combine("bench", "results", "adapters");
 for (int i = 0; i + 1 < args.Length; i++)
 {
     switch (args[i])
@@ -16,6 +17,7 @@ for (int i = 0; i + 1 < args.Length; i++)
         case "--set": config = ConfigOverrides.Apply(config, args[i + 1]); break;
         case "--threads": threads = int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture); break;
         case "--out": output = args[i + 1]; break;
+        case "--adapters": adapters = args[i + 1]; break;
     }
 }
 
@@ -23,12 +25,12 @@ var missing = MergeCatalog.MainGrid().Concat(MergeCatalog.Pruning()).Where(v => 
 if (missing.Count > 0) Console.Error.WriteLine($"Methods not in this build (skipped): {string.Join(", ", missing)}");
 
 var sw = Stopwatch.StartNew();
-var runner = new GridRunner(config, line => Console.Error.WriteLine($"[{sw.Elapsed.TotalSeconds,6:F1}s] {line}"));
+var runner = new GridRunner(config, line => Console.Error.WriteLine($"[{sw.Elapsed.TotalSeconds,6:F1}s] {line}"), adapters);
 var results = runner.Run(threads);
 sw.Stop();
 
 string command = "dotnet run -c Release --project bench/Quality -- " + string.Join(" ", args);
-string markdown = MarkdownReport.Render(config, runner.Worlds, results, command.TrimEnd(), sw.Elapsed, missing);
+string markdown = MarkdownReport.Render(config, runner.Worlds, results, command.TrimEnd(), sw.Elapsed, missing, adapters);
 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
 File.WriteAllText(output, markdown);
 Console.WriteLine(markdown);

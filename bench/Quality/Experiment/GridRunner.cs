@@ -21,10 +21,14 @@ internal sealed class GridRunner
     private readonly QualityConfig _config;
     private readonly Action<string> _log;
 
-    public GridRunner(QualityConfig config, Action<string> log)
+    private readonly string? _adapterRoot;
+
+    /// <param name="adapterRoot">Where the trained LoRAs are written as PEFT adapters (and read back from); null keeps them in memory.</param>
+    public GridRunner(QualityConfig config, Action<string> log, string? adapterRoot)
     {
         _config = config;
         _log = log;
+        _adapterRoot = adapterRoot;
     }
 
     public List<SeedWorld> Worlds { get; } = new();
@@ -35,7 +39,7 @@ internal sealed class GridRunner
         var worlds = new ConcurrentBag<SeedWorld>();
         Parallel.ForEach(_config.Seeds, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) }, seed =>
         {
-            var world = SeedWorld.Build(_config, seed, _config.TaskCounts.Max(), _log);
+            var world = SeedWorld.Build(_config, seed, _config.TaskCounts.Max(), _log, _adapterRoot);
             worlds.Add(world);
             foreach (var r in RunSeed(world)) results.Add(r);
             _log($"seed {seed}: done");

@@ -29,7 +29,7 @@ internal static class MergeScorer
         {
             var sources = loras.Select(x => x[l]).Where(b => b is { Count: > 0 }).Select(b => b!).ToList();
             if (sources.Count == 0) continue;
-            var input = new ModuleMergeInput(Network.ModuleName(l), net.InFeatures(l), net.OutFeatures(l), sources);
+            var input = new ModuleMergeInput(net.ModuleName(l), net.InFeatures(l), net.OutFeatures(l), sources);
             merged[l] = method.Merge(input, options, CancellationToken.None);
         }
 

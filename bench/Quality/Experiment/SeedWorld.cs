@@ -1,4 +1,7 @@
 using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
 using System.Linq;
 using LoraLego.Bench.Quality.Data;
 using LoraLego.Bench.Quality.Model;
@@ -44,7 +47,11 @@ internal sealed class SeedWorld
 
     public double[] SingleValidationAccuracy { get; }
 
-    public static SeedWorld Build(QualityConfig config, int seed, int taskCount, Action<string>? log = null)
+    /// <summary>
+    /// Trains everything for one seed. With <paramref name="adapterRoot"/>, each LoRA is written as a PEFT
+    /// adapter (seed{s}/task{t}) through the project's writer and the merges use what the reader loads back.
+    /// </summary>
+    public static SeedWorld Build(QualityConfig config, int seed, int taskCount, Action<string>? log = null, string? adapterRoot = null)
     {
         var generator = new TaskGenerator(config);
         var generic = generator.Generic(seed);
@@ -64,6 +71,12 @@ internal sealed class SeedWorld
             var lora = NewLora(config, net, new SeededRandom(seed * 1009 + t * 17 + 3));
             MiniBatchTrainer.TrainLora(net, tasks[t].Train, lora, config.LoraEpochs, config.Batch, config.LoraLearningRate, seed * 1009 + t * 17 + 4);
             loras[t] = lora.Select(u => (UnitBlock?)u).ToArray();
+            if (adapterRoot is not null)
+            {
+                var provenance = new Dictionary<string, string> { ["bench"] = "quality", ["seed"] = seed.ToString(CultureInfo.InvariantCulture), ["task"] = tasks[t].Name };
+                loras[t] = AdapterFiles.RoundTrip(net, loras[t], Path.Combine(adapterRoot, $"seed{seed}", tasks[t].Name), provenance);
+            }
+
             baseAcc[t] = Evaluation.Accuracy(net, tasks[t].Test, null);
             singleTest[t] = Evaluation.Accuracy(net, tasks[t].Test, loras[t]);
             singleVal[t] = Evaluation.Accuracy(net, tasks[t].Validation, loras[t]);

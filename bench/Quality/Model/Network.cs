@@ -44,6 +44,6 @@ internal sealed class Network
         return new Network(dims, w, b);
     }
 
-    /// <summary>The PEFT-style module name of layer l (used as the module key of adapters).</summary>
-    public static string ModuleName(int layer) => $"mlp.layers.{layer}";
+    /// <summary>The PEFT-style module name of layer l (the module key in adapter files): mlp.fc1, mlp.fc2, …, mlp.head.</summary>
+    public string ModuleName(int layer) => layer == Layers - 1 ? "mlp.head" : $"mlp.fc{layer + 1}";
 }

@@ -11,7 +11,7 @@ namespace LoraLego.Bench.Quality.Report;
 /// <summary>Turns the grid's results into the markdown tables of docs/benchmarks.md ("Quality").</summary>
 internal static class MarkdownReport
 {
-    public static string Render(QualityConfig config, IReadOnlyList<SeedWorld> worlds, IReadOnlyList<GridResult> results, string command, TimeSpan elapsed, IReadOnlyList<string> missingMethods)
+    public static string Render(QualityConfig config, IReadOnlyList<SeedWorld> worlds, IReadOnlyList<GridResult> results, string command, TimeSpan elapsed, IReadOnlyList<string> missingMethods, string? adapterRoot)
     {
         var md = new StringBuilder();
         var inv = CultureInfo.InvariantCulture;
@@ -21,6 +21,10 @@ internal static class MarkdownReport
         md.AppendLine();
         md.AppendLine(inv, $"Setup: MLP {string.Join("→", config.Dims)} (ReLU); LoRA rank r = {config.Rank}, α = {config.Alpha} on {(config.LoraOnOutputLayer ? "all three" : "the two hidden")} Linear layers; seeds {string.Join(", ", config.Seeds)}; tasks per seed {config.TaskCounts.Max()}; " +
             $"{config.TaskTrainSamples} train / {config.ValidationSamples} validation / {config.TestSamples} test samples per task; output-scale grid {{{string.Join(", ", config.ScaleGrid.Select(s => s.ToString(inv)))}, T}}.");
+        md.AppendLine();
+        md.AppendLine(adapterRoot is null
+            ? "The trained LoRAs were merged from memory (--in-memory)."
+            : "Each trained LoRA was written as a PEFT adapter (adapter_model.safetensors + adapter_config.json) by the project's AdapterWriter and merged as AdapterLoader reads it back.");
         if (missingMethods.Count > 0) md.AppendLine().AppendLine(inv, $"Not in this build's registry (skipped): {string.Join(", ", missingMethods)}.");
         md.AppendLine();
 

@@ -1,5 +1,7 @@
 using System.Linq;
 using LoraLego.Bench.Quality;
+using LoraLego.Bench.Quality.Model;
+using LoraLego.Bench.Quality.Training;
 using Xunit;
 
 namespace LoraLego.Tests.Quality;
@@ -58,6 +60,31 @@ public class QualitySliceTests
         Assert.True(c > s, $"concat {c:F3} vs svd {s:F3}");
         Assert.True(s > l, $"svd {s:F3} vs linear {l:F3}");
         Assert.All(concat.BestScaleScores, score => Assert.True(score > FloorExactSum, $"concat task score {score:F3}"));
+    }
+
+    [Fact]
+    public void PeftRoundTripThroughTheProjectsWriterAndReaderKeepsEachDelta()
+    {
+        var folder = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "loralego-quality-" + System.Guid.NewGuid().ToString("N"));
+        try
+        {
+            var loaded = AdapterFiles.RoundTrip(World.Base, World.Loras[1], folder, new System.Collections.Generic.Dictionary<string, string> { ["bench"] = "quality-test" });
+            Assert.True(System.IO.File.Exists(System.IO.Path.Combine(folder, "adapter_model.safetensors")));
+            Assert.True(System.IO.File.Exists(System.IO.Path.Combine(folder, "adapter_config.json")));
+            for (int l = 0; l < World.Base.Layers; l++)
+            {
+                var expected = UnitBlocks.Dense(World.Loras[1][l]!);
+                var actual = UnitBlocks.Dense(loaded[l]!);
+                for (int o = 0; o < expected.GetLength(0); o++)
+                    for (int i = 0; i < expected.GetLength(1); i++) Assert.Equal(expected[o, i], actual[o, i], 1e-5);
+            }
+
+            Assert.Equal(World.SingleTestAccuracy[1], Evaluation.Accuracy(World.Base, World.Tasks[1].Test, loaded), 3);
+        }
+        finally
+        {
+            if (System.IO.Directory.Exists(folder)) System.IO.Directory.Delete(folder, true);
+        }
     }
 
     /// <summary>Lowest per-task normalised score of the exact sum at T = 2 in the full run is well above this (see docs/benchmarks.md).</summary>
