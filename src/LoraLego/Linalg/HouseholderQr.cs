@@ -76,34 +76,69 @@ public sealed class HouseholderQr
         return y;
     }
 
+    // Reflectors are made a panel at a time and the panel is then applied to each trailing column in turn,
+    // so a column stays in cache while PanelWidth reflectors pass over it. Every column still receives the
+    // reflectors in order 0, 1, 2, …, so the result is the same as the unblocked loop's, bit for bit, and
+    // the trailing columns can go to different threads.
+    private const int PanelWidth = 16;
+
     private void Factor()
     {
-        int m = Rows;
-        for (int j = 0; j < Reflectors; j++)
+        for (int p0 = 0; p0 < Reflectors; p0 += PanelWidth)
         {
-            var col = new Span<double>(_qr, (j * m) + j, m - j);
-            double alpha = col[0];
-            double norm = Math.Sqrt(VectorKernels.Dot(col, col));
-            if (norm == 0)
+            int p1 = Math.Min(p0 + PanelWidth, Reflectors);
+            for (int j = p0; j < p1; j++)
             {
-                // Zero column below the diagonal: R[j, j] = 0 and H_j = I.
-                _diagonal[j] = 0;
-                _tau[j] = 0;
-                col[0] = 1;
-                continue;
+                MakeReflector(j);
+                for (int c = j + 1; c < p1; c++) ReflectColumn(j, c);
             }
 
-            // Reflect onto -sign(alpha)·‖x‖·e_1: no cancellation in alpha - beta.
-            double beta = alpha >= 0 ? -norm : norm;
-            double v0 = alpha - beta;
-            VectorKernels.Scale(1.0 / v0, col.Slice(1));
-            col[0] = 1;
-            _tau[j] = (beta - alpha) / beta;
-            _diagonal[j] = beta;
+            int first = p1, trailing = Columns - first;
+            if (trailing <= 0) continue;
+            void ApplyPanel(int c)
+            {
+                for (int j = p0; j < p1; j++) ReflectColumn(j, c);
+            }
 
-            var v = (ReadOnlySpan<double>)col;
-            for (int c = j + 1; c < Columns; c++) Reflect(j, v, new Span<double>(_qr, (c * m) + j, m - j));
+            if ((long)trailing * (Rows - p0) * (p1 - p0) >= 1L << 18)
+            {
+                System.Threading.Tasks.Parallel.For(first, Columns, ApplyPanel);
+            }
+            else
+            {
+                for (int c = first; c < Columns; c++) ApplyPanel(c);
+            }
         }
+    }
+
+    private void MakeReflector(int j)
+    {
+        int m = Rows;
+        var col = new Span<double>(_qr, (j * m) + j, m - j);
+        double alpha = col[0];
+        double norm = Math.Sqrt(VectorKernels.Dot(col, col));
+        if (norm == 0)
+        {
+            // Zero column below the diagonal: R[j, j] = 0 and H_j = I.
+            _diagonal[j] = 0;
+            _tau[j] = 0;
+            col[0] = 1;
+            return;
+        }
+
+        // Reflect onto -sign(alpha)·‖x‖·e_1: no cancellation in alpha - beta.
+        double beta = alpha >= 0 ? -norm : norm;
+        VectorKernels.Scale(1.0 / (alpha - beta), col.Slice(1));
+        col[0] = 1;
+        _tau[j] = (beta - alpha) / beta;
+        _diagonal[j] = beta;
+    }
+
+    private void ReflectColumn(int j, int c)
+    {
+        if (_tau[j] == 0) return;
+        int m = Rows;
+        Reflect(j, new ReadOnlySpan<double>(_qr, (j * m) + j, m - j), new Span<double>(_qr, (c * m) + j, m - j));
     }
 
     // target -= tau_j · v (vᵀ target)

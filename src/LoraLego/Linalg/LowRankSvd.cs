@@ -46,8 +46,11 @@ public sealed class LowRankSvd
     {
         if (rank < 0) throw new ArgumentOutOfRangeException(nameof(rank), rank, "Rank must not be negative.");
         int n = scale.Length;
-        var qrB = HouseholderQr.FromFloatColumns(bt, outFeatures, n);
-        var qrA = HouseholderQr.FromFloatColumns(a, inFeatures, n);
+        // The two QRs are independent; each is deterministic on its own, so running them side by side is safe.
+        HouseholderQr qrB = null!, qrA = null!;
+        System.Threading.Tasks.Parallel.Invoke(
+            () => qrB = HouseholderQr.FromFloatColumns(bt, outFeatures, n),
+            () => qrA = HouseholderQr.FromFloatColumns(a, inFeatures, n));
         int pb = qrB.Reflectors, pa = qrA.Reflectors;
         double[] rb = qrB.R(), ra = qrA.R();
 
