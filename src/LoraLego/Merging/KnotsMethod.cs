@@ -127,6 +127,7 @@ public sealed class KnotsMethod : IMergeMethod
 
             var u = new double[t][];
             var sigma = new double[t];
+            var flip = new double[t];
             for (int j = 0; j < t; j++)
             {
                 sigma[j] = svd.S[j];
@@ -137,6 +138,12 @@ public sealed class KnotsMethod : IMergeMethod
                     double[] q = qb.Basis[r];
                     for (int x = 0; x < dout; x++) u[j][x] += w * q[x];
                 }
+
+                // Singular pairs are defined up to a joint sign; Frequency sign election is not
+                // equivariant to that sign where the vote is tied, so fix it: the largest-magnitude
+                // entry of u_j (first one on ties) is positive.
+                flip[j] = u[j][ArgMaxAbs(u[j])] < 0 ? -1 : 1;
+                for (int x = 0; x < dout; x++) u[j][x] *= flip[j];
             }
 
             var vt = new float[sources.Count][];
@@ -147,7 +154,7 @@ public sealed class KnotsMethod : IMergeMethod
                 {
                     for (int q = 0; q < qa[i].Basis.Count; q++)
                     {
-                        double w = svd.VT[j, offsets[i] + q];
+                        double w = flip[j] * svd.VT[j, offsets[i] + q];
                         double[] basisRow = qa[i].Basis[q];
                         for (int x = 0; x < din; x++) block[(j * din) + x] += w * basisRow[x];
                     }
@@ -158,6 +165,17 @@ public sealed class KnotsMethod : IMergeMethod
             }
 
             return new SharedBasis(u, sigma, vt, t * din);
+        }
+
+        private static int ArgMaxAbs(double[] v)
+        {
+            int best = 0;
+            for (int i = 1; i < v.Length; i++)
+            {
+                if (Math.Abs(v[i]) > Math.Abs(v[best])) best = i;
+            }
+
+            return best;
         }
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Collections.Generic;
 using System.Threading.Tasks;
 using LoraLego.Units;
@@ -37,19 +38,23 @@ internal sealed class DenseDeltas : ITaskVectors
     {
         int m = block.OutFeatures, n = block.InFeatures, r = block.Count;
         int chunks = (m + RowChunk - 1) / RowChunk;
-        Parallel.For(0, chunks, c =>
+        Parallel.For(0, chunks, [MethodImpl(ParallelChunks.Hot)] (c) =>
         {
             int end = Math.Min(m, (c + 1) * RowChunk);
             for (int row = c * RowChunk; row < end; row++)
             {
                 var dst = new Span<float>(buffer, row * n, n);
                 dst.Clear();
-                for (int k = 0; k < r; k++)
+                int k = 0;
+                for (; k + 4 <= r; k += 4)
                 {
-                    float coef = (float)(block.Scale[k] * block.BT[(k * m) + row]);
-                    if (coef != 0f) VectorKernels.Axpy(coef, block.UnitA(k), dst);
+                    VectorKernels.Axpy4(Coef(block, k, row), Coef(block, k + 1, row), Coef(block, k + 2, row), Coef(block, k + 3, row), block.UnitA(k), block.UnitA(k + 1), block.UnitA(k + 2), block.UnitA(k + 3), dst);
                 }
+
+                for (; k < r; k++) VectorKernels.Axpy(Coef(block, k, row), block.UnitA(k), dst);
             }
         });
     }
+
+    private static float Coef(UnitBlock block, int unit, int row) => (float)(block.Scale[unit] * block.BT[(unit * block.OutFeatures) + row]);
 }

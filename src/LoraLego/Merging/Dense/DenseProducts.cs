@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Threading.Tasks;
 
 namespace LoraLego.Merging.Dense;
@@ -21,7 +22,7 @@ internal static class DenseProducts
         var y = new double[l][];
         for (int j = 0; j < l; j++) y[j] = new double[rows];
         int chunks = (rows + RowChunk - 1) / RowChunk;
-        Parallel.For(0, chunks, c =>
+        Parallel.For(0, chunks, [MethodImpl(ParallelChunks.Hot)] (c) =>
         {
             int r0 = c * RowChunk;
             int r1 = Math.Min(rows, r0 + RowChunk);
@@ -65,7 +66,7 @@ internal static class DenseProducts
         }
 
         int chunks = (cols + ColumnChunk - 1) / ColumnChunk;
-        Parallel.For(0, chunks, ch =>
+        Parallel.For(0, chunks, [MethodImpl(ParallelChunks.Hot)] (ch) =>
         {
             int c0 = ch * ColumnChunk;
             int width = Math.Min(cols, c0 + ColumnChunk) - c0;

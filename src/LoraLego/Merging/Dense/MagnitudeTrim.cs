@@ -1,4 +1,6 @@
 using System;
+using System.Runtime.CompilerServices;
+using System.Threading.Tasks;
 
 namespace LoraLego.Merging.Dense;
 
@@ -12,50 +14,110 @@ namespace LoraLego.Merging.Dense;
 /// </summary>
 internal static class MagnitudeTrim
 {
+    private const int Buckets = 1 << 16;
+
     public static long KeepCount(double density, long length) => density >= 1 ? length : (long)(density * length);
 
-    public static void Apply(float[] x, long keep)
+    public static void Apply(float[] x, long keep) => Apply(x, Find(x, keep));
+
+    /// <summary>Where to cut <paramref name="x"/> so that exactly <paramref name="keep"/> entries survive.</summary>
+    public static TrimCut Find(float[] x, long keep)
     {
-        if (keep >= x.Length) return;
-        if (keep <= 0)
+        if (keep >= x.Length) return new TrimCut(0, long.MaxValue);
+        if (keep <= 0) return new TrimCut(uint.MaxValue, 0);
+
+        var hist = Histogram(x, (h, start, end) => HighHistogram(x, start, end, h));
+        uint high = (uint)SelectBucket(hist, keep, out long aboveHigh);
+        hist = Histogram(x, (h, start, end) => LowHistogram(x, start, end, high, h));
+        uint low = (uint)SelectBucket(hist, keep - aboveHigh, out long aboveLow);
+        return new TrimCut((high << 16) | low, keep - aboveHigh - aboveLow);
+    }
+
+    /// <summary>Applies a cut found on the same values (TIES rebuilds a task and cuts it again).</summary>
+    public static void Apply(float[] x, TrimCut cut)
+    {
+        if (cut.TiesToKeep == long.MaxValue) return;
+        if (cut.TiesToKeep == 0 && cut.Threshold == uint.MaxValue)
         {
             Array.Clear(x, 0, x.Length);
             return;
         }
 
-        uint threshold = FindThreshold(x, keep, out long above);
-        long tiesToKeep = keep - above;
-        for (int i = 0; i < x.Length; i++)
+        // Ties at the threshold: the first TiesToKeep in index order survive.
+        int chunks = ParallelChunks.Count(x.Length);
+        var ties = new long[chunks];
+        ParallelChunks.For(x.Length, (c, start, end) => ties[c] = CountEqual(x, start, end, cut.Threshold));
+        var tiesBefore = new long[chunks];
+        for (int c = 1; c < chunks; c++) tiesBefore[c] = tiesBefore[c - 1] + ties[c - 1];
+        ParallelChunks.For(x.Length, (c, start, end) => Zero(x, start, end, cut.Threshold, cut.TiesToKeep - tiesBefore[c]));
+    }
+
+    /// <summary>
+    /// One histogram per worker thread (not per chunk: a 256 KiB array per chunk piles up as
+    /// large-object garbage), summed at the end; integer counts add up the same in any grouping.
+    /// </summary>
+    private static long[] Histogram(float[] x, Action<int[], int, int> count)
+    {
+        var total = new long[Buckets];
+        var gate = new object();
+        Parallel.For(
+            0,
+            ParallelChunks.Count(x.Length),
+            () => new int[Buckets],
+            (c, _, h) =>
+            {
+                count(h, c * ParallelChunks.ChunkSize, Math.Min(x.Length, (c + 1) * ParallelChunks.ChunkSize));
+                return h;
+            },
+            h =>
+            {
+                lock (gate)
+                {
+                    for (int b = 0; b < Buckets; b++) total[b] += h[b];
+                }
+            });
+        return total;
+    }
+
+    [MethodImpl(ParallelChunks.Hot)]
+    private static void HighHistogram(float[] x, int start, int end, int[] h)
+    {
+        for (int i = start; i < end; i++) h[AbsBits(x[i]) >> 16]++;
+    }
+
+    [MethodImpl(ParallelChunks.Hot)]
+    private static void LowHistogram(float[] x, int start, int end, uint high, int[] h)
+    {
+        for (int i = start; i < end; i++)
         {
             uint bits = AbsBits(x[i]);
-            if (bits > threshold) continue;
-            if (bits == threshold && tiesToKeep > 0)
-            {
-                tiesToKeep--;
-                continue;
-            }
-
-            x[i] = 0f;
+            if ((bits >> 16) == high) h[bits & 0xFFFF]++;
         }
     }
 
-    /// <summary>Bit pattern of the keep-th largest |x|; <paramref name="above"/> counts entries strictly larger.</summary>
-    private static uint FindThreshold(float[] x, long keep, out long above)
+    [MethodImpl(ParallelChunks.Hot)]
+    private static long CountEqual(float[] x, int start, int end, uint threshold)
     {
-        var hist = new long[1 << 16];
-        foreach (float v in x) hist[AbsBits(v) >> 16]++;
-        int high = SelectBucket(hist, keep, out long aboveHigh);
-
-        Array.Clear(hist, 0, hist.Length);
-        foreach (float v in x)
+        long n = 0;
+        for (int i = start; i < end; i++)
         {
-            uint bits = AbsBits(v);
-            if ((bits >> 16) == (uint)high) hist[bits & 0xFFFF]++;
+            if (AbsBits(x[i]) == threshold) n++;
         }
 
-        int low = SelectBucket(hist, keep - aboveHigh, out long aboveLow);
-        above = aboveHigh + aboveLow;
-        return ((uint)high << 16) | (uint)low;
+        return n;
+    }
+
+    /// <summary>Zeroes entries below the threshold, and ties beyond the <paramref name="tiesLeft"/> still allowed.</summary>
+    [MethodImpl(ParallelChunks.Hot)]
+    private static void Zero(float[] x, int start, int end, uint threshold, long tiesLeft)
+    {
+        for (int i = start; i < end; i++)
+        {
+            uint bits = AbsBits(x[i]);
+            if (bits > threshold) continue;
+            if (bits == threshold && tiesLeft-- > 0) continue;
+            x[i] = 0f;
+        }
     }
 
     /// <summary>Walks buckets from the top until <paramref name="rank"/> entries are covered.</summary>
@@ -78,4 +140,18 @@ internal static class MagnitudeTrim
     }
 
     private static unsafe uint AbsBits(float v) => *(uint*)&v & 0x7FFFFFFFu;
+}
+
+/// <summary>Keep |x| above the threshold (as float bits) and the first TiesToKeep entries equal to it.</summary>
+internal readonly struct TrimCut
+{
+    public TrimCut(uint threshold, long tiesToKeep)
+    {
+        Threshold = threshold;
+        TiesToKeep = tiesToKeep;
+    }
+
+    public uint Threshold { get; }
+
+    public long TiesToKeep { get; }
 }

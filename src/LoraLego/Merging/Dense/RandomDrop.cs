@@ -1,23 +1,32 @@
+using System.Runtime.CompilerServices;
+
 namespace LoraLego.Merging.Dense;
 
 /// <summary>
-/// DARE's random drop: each entry survives with probability <c>density</c> (one draw per entry,
-/// in index order, from the task's own seeded stream) and survivors are divided by the density so
-/// the expected value of the task vector is unchanged.
+/// DARE's random drop: each entry survives with probability <c>density</c> and survivors are
+/// divided by the density so the expected task vector is unchanged. Entry e uses draw e of the
+/// task's SplitMix64 stream; SplitMix64 is counter-based (draw e = mix(seed + (e+1)·γ)), so chunks
+/// draw their own entries in parallel and still reproduce the sequential stream exactly.
 /// </summary>
 internal static class RandomDrop
 {
-    public static void Apply(float[] x, double density, SplitMixRandom rng)
+    public static void Apply(float[] x, double density, ulong streamSeed)
     {
         if (density >= 1) return;
         ulong limit = KeepLimit(density);
-        for (int i = 0; i < x.Length; i++)
-        {
-            bool keep = (rng.NextUInt64() >> 32) < limit;
-            x[i] = keep ? (float)(x[i] / density) : 0f;
-        }
+        ParallelChunks.For(x.Length, (_, start, end) => Chunk(x, start, end, density, streamSeed, limit));
     }
 
     /// <summary>An entry is kept when the high 32 bits of its draw are below this limit.</summary>
     public static ulong KeepLimit(double density) => (ulong)(density * 4294967296.0);
+
+    [MethodImpl(ParallelChunks.Hot)]
+    private static void Chunk(float[] x, int start, int end, double density, ulong streamSeed, ulong limit)
+    {
+        for (int i = start; i < end; i++)
+        {
+            bool keep = (SplitMixRandom.Draw(streamSeed, i) >> 32) < limit;
+            x[i] = keep ? (float)(x[i] / density) : 0f;
+        }
+    }
 }

@@ -24,6 +24,9 @@ internal sealed class SplitMixRandom
         return Mix(h + ((ulong)(uint)stream * Golden));
     }
 
+    /// <summary>Draw <paramref name="index"/> (0-based) of the stream started at <paramref name="seed"/>, without drawing the ones before.</summary>
+    public static ulong Draw(ulong seed, long index) => Mix(seed + ((ulong)(index + 1) * Golden));
+
     public ulong NextUInt64()
     {
         _state += Golden;

@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Threading;
 
 namespace LoraLego.Merging.Dense;
@@ -54,13 +55,14 @@ internal static class TaskVectorMerger
     {
         var work = new float[tasks.Length];
         var result = new float[tasks.Length];
+        var cuts = new TrimCut?[tasks.Count];
         if (!recipe.DisjointMean)
         {
             for (int t = 0; t < tasks.Count; t++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                BuildTrimmed(tasks, t, recipe, seed, module, work);
-                VectorKernels.Axpy(1f, work, result);
+                BuildTrimmed(tasks, t, recipe, seed, module, work, cuts);
+                ParallelChunks.For(work.Length, (_, start, end) => AddRange(work, result, start, end));
             }
 
             return result;
@@ -70,20 +72,20 @@ internal static class TaskVectorMerger
         for (int t = 0; t < tasks.Count; t++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            BuildTrimmed(tasks, t, recipe, seed, module, work);
+            BuildTrimmed(tasks, t, recipe, seed, module, work, cuts);
             if (recipe.Election == SignElection.Total)
             {
-                VectorKernels.Axpy(1f, work, result);
+                ParallelChunks.For(work.Length, (_, start, end) => AddRange(work, result, start, end));
             }
             else
             {
-                for (int i = 0; i < work.Length; i++) result[i] += Math.Sign(work[i]);
+                ParallelChunks.For(work.Length, (_, start, end) => AddSigns(work, result, start, end));
             }
         }
 
         // Ties (zero) go to +, as in PEFT (majority = +1 where the sign magnitude is >= 0).
         var elected = new sbyte[tasks.Length];
-        for (int i = 0; i < elected.Length; i++) elected[i] = result[i] >= 0 ? (sbyte)1 : (sbyte)-1;
+        ParallelChunks.For(elected.Length, (_, start, end) => Elect(result, elected, start, end));
         Array.Clear(result, 0, result.Length);
 
         // Pass 2: disjoint mean of the entries that agree with the elected sign; zeros never agree.
@@ -91,36 +93,64 @@ internal static class TaskVectorMerger
         for (int t = 0; t < tasks.Count; t++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            BuildTrimmed(tasks, t, recipe, seed, module, work);
-            for (int i = 0; i < work.Length; i++)
-            {
-                float v = work[i];
-                if (v > 0 ? elected[i] > 0 : v < 0 && elected[i] < 0)
-                {
-                    result[i] += v;
-                    agreeing[i]++;
-                }
-            }
+            BuildTrimmed(tasks, t, recipe, seed, module, work, cuts);
+            ParallelChunks.For(work.Length, (_, start, end) => AddAgreeing(work, elected, result, agreeing, start, end));
         }
 
-        for (int i = 0; i < result.Length; i++)
-        {
-            if (agreeing[i] > 1) result[i] /= agreeing[i];
-        }
-
+        ParallelChunks.For(result.Length, (_, start, end) => Divide(result, agreeing, start, end));
         return result;
     }
 
-    private static void BuildTrimmed(ITaskVectors tasks, int task, TaskVectorRecipe recipe, int seed, string module, float[] work)
+    [MethodImpl(ParallelChunks.Hot)]
+    private static void Elect(float[] votes, sbyte[] elected, int start, int end)
+    {
+        for (int i = start; i < end; i++) elected[i] = votes[i] >= 0 ? (sbyte)1 : (sbyte)-1;
+    }
+
+    private static void AddRange(float[] work, float[] result, int start, int end) =>
+        VectorKernels.Axpy(1f, new ReadOnlySpan<float>(work, start, end - start), new Span<float>(result, start, end - start));
+
+    [MethodImpl(ParallelChunks.Hot)]
+    private static void AddSigns(float[] work, float[] result, int start, int end)
+    {
+        for (int i = start; i < end; i++) result[i] += Math.Sign(work[i]);
+    }
+
+    [MethodImpl(ParallelChunks.Hot)]
+    private static void AddAgreeing(float[] work, sbyte[] elected, float[] result, ushort[] agreeing, int start, int end)
+    {
+        for (int i = start; i < end; i++)
+        {
+            float v = work[i];
+            if (v > 0 ? elected[i] > 0 : v < 0 && elected[i] < 0)
+            {
+                result[i] += v;
+                agreeing[i]++;
+            }
+        }
+    }
+
+    [MethodImpl(ParallelChunks.Hot)]
+    private static void Divide(float[] result, ushort[] agreeing, int start, int end)
+    {
+        for (int i = start; i < end; i++)
+        {
+            if (agreeing[i] > 1) result[i] /= agreeing[i];
+        }
+    }
+
+    /// <param name="cuts">Magnitude cuts per task: found on the first build, reused on the second.</param>
+    private static void BuildTrimmed(ITaskVectors tasks, int task, TaskVectorRecipe recipe, int seed, string module, float[] work, TrimCut?[] cuts)
     {
         tasks.Fill(task, work);
         switch (recipe.Trim)
         {
             case TrimKind.Magnitude:
-                MagnitudeTrim.Apply(work, MagnitudeTrim.KeepCount(recipe.Density, work.Length));
+                cuts[task] ??= MagnitudeTrim.Find(work, MagnitudeTrim.KeepCount(recipe.Density, work.Length));
+                MagnitudeTrim.Apply(work, cuts[task]!.Value);
                 break;
             case TrimKind.RandomDrop:
-                RandomDrop.Apply(work, recipe.Density, SplitMixRandom.ForStream(seed, module, task));
+                RandomDrop.Apply(work, recipe.Density, SplitMixRandom.StreamSeed(seed, module, task));
                 break;
         }
     }
