@@ -163,11 +163,8 @@ public static class AdapterWriter
             }
         }
 
-        foreach (var kv in options.Provenance.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-        {
-            var key = kv.Key.StartsWith("loralego.", StringComparison.Ordinal) ? kv.Key : "loralego." + kv.Key;
-            metadata[key] = kv.Value;
-        }
+        var provenance = options.Provenance.Select(kv => (Key: kv.Key.StartsWith("loralego.", StringComparison.Ordinal) ? kv.Key : "loralego." + kv.Key, kv.Value));
+        foreach (var (key, value) in provenance.OrderBy(kv => kv.Key, StringComparer.Ordinal)) metadata[key] = value;
 
         return metadata;
     }
