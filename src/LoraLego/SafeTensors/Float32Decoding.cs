@@ -1,6 +1,7 @@
 using System;
 using System.Buffers.Binary;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace LoraLego.SafeTensors;
@@ -59,23 +60,30 @@ internal static class Float32Decoding
         }
     }
 
-    public static void DecodeBF16(ReadOnlySpan<byte> source, Span<float> destination)
+    public static unsafe void DecodeBF16(ReadOnlySpan<byte> source, Span<float> destination)
     {
         int count = destination.Length;
+        if (source.Length < count * 2)
+        {
+            throw new ArgumentException("source is shorter than the destination needs", nameof(source));
+        }
+
         int done = 0;
         if (BitConverter.IsLittleEndian && Vector.IsHardwareAccelerated)
         {
-            Span<byte> output = MemoryMarshal.AsBytes(destination);
             int step = Vector<ushort>.Count;
-            int half = Vector<uint>.Count * 4;
-            var shift16 = new Vector<uint>(65536u); // netstandard2.0 Vector has no ShiftLeft
-            for (; done + step <= count; done += step)
+            int widened = Vector<uint>.Count;
+            var shift16 = new Vector<uint>(65536u); // netstandard2.0 Vector has no ShiftLeft; the multiply is exact
+            fixed (byte* input = source)
+            fixed (float* output = destination)
             {
-                Vector.Widen(MemoryMarshal.Read<Vector<ushort>>(source.Slice(done * 2)), out Vector<uint> low, out Vector<uint> high);
-                low *= shift16;
-                high *= shift16;
-                MemoryMarshal.Write(output.Slice(done * 4), ref low);
-                MemoryMarshal.Write(output.Slice(done * 4 + half), ref high);
+                // Raw pointers: the Span-slicing form spent most of its time on bounds checks.
+                for (; done + step <= count; done += step)
+                {
+                    Vector.Widen(Unsafe.ReadUnaligned<Vector<ushort>>(input + (done * 2)), out Vector<uint> low, out Vector<uint> high);
+                    Unsafe.WriteUnaligned(output + done, low * shift16);
+                    Unsafe.WriteUnaligned(output + done + widened, high * shift16);
+                }
             }
         }
 
@@ -85,22 +93,28 @@ internal static class Float32Decoding
         }
     }
 
-    public static void DecodeF16(ReadOnlySpan<byte> source, Span<float> destination)
+    public static unsafe void DecodeF16(ReadOnlySpan<byte> source, Span<float> destination)
     {
         int count = destination.Length;
+        if (source.Length < count * 2)
+        {
+            throw new ArgumentException("source is shorter than the destination needs", nameof(source));
+        }
+
         int done = 0;
         if (BitConverter.IsLittleEndian && Vector.IsHardwareAccelerated)
         {
-            Span<byte> output = MemoryMarshal.AsBytes(destination);
             int step = Vector<ushort>.Count;
-            int half = Vector<uint>.Count * 4;
-            for (; done + step <= count; done += step)
+            int widened = Vector<uint>.Count;
+            fixed (byte* input = source)
+            fixed (float* output = destination)
             {
-                Vector.Widen(MemoryMarshal.Read<Vector<ushort>>(source.Slice(done * 2)), out Vector<uint> low, out Vector<uint> high);
-                low = HalfToSingle(low);
-                high = HalfToSingle(high);
-                MemoryMarshal.Write(output.Slice(done * 4), ref low);
-                MemoryMarshal.Write(output.Slice(done * 4 + half), ref high);
+                for (; done + step <= count; done += step)
+                {
+                    Vector.Widen(Unsafe.ReadUnaligned<Vector<ushort>>(input + (done * 2)), out Vector<uint> low, out Vector<uint> high);
+                    Unsafe.WriteUnaligned(output + done, HalfToSingle(low));
+                    Unsafe.WriteUnaligned(output + done + widened, HalfToSingle(high));
+                }
             }
         }
 

@@ -1,5 +1,4 @@
 using System;
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections.Generic;
 using System.Collections.ObjectModel;
@@ -10,15 +9,12 @@ namespace LoraLego.SafeTensors;
 /// <summary>
 /// A validated safetensors header. Keeps no handle open: every read opens the file read-only
 /// (sharing read and delete), seeks to the tensor and streams it in chunks, so a file is never
-/// loaded whole and never opened for writing.
+/// loaded whole and never opened for writing. Immutable, so safe to read from several threads.
 /// </summary>
 public sealed class SafeTensorFile
 {
     /// <summary>The format's own cap on the header length (the reference rejects anything larger).</summary>
     public const long MaxHeaderLength = 100_000_000;
-
-    /// <summary>Chunk size for streamed reads: large enough for few syscalls, small enough to stay in cache.</summary>
-    internal const int ReadChunkBytes = 1 << 20;
 
     private readonly Dictionary<string, TensorInfo> byName;
 
@@ -87,8 +83,9 @@ public sealed class SafeTensorFile
             SafeTensorHeaderParser.Parse(fullPath, header, fileLength - dataStart, out Dictionary<string, string> metadata, out List<TensorInfo> tensors);
             return new SafeTensorFile(fullPath, fileLength, dataStart, metadata, tensors);
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException || ex is NotSupportedException)
         {
+            // NotSupportedException: a pipe or device without a length.
             throw new SafeTensorsException(SafeTensorsErrorKind.ReadFailed, fullPath, null, ex.Message, ex);
         }
     }
@@ -105,117 +102,38 @@ public sealed class SafeTensorFile
         return info;
     }
 
+    /// <summary>
+    /// One read-only handle for reading many tensors in a row (an addition to the contract: the
+    /// methods below open one per call, which costs several system calls per tensor).
+    /// </summary>
+    public SafeTensorReader OpenReader() => new SafeTensorReader(this, forTensor: null);
+
     /// <summary>Reads an F32, F16, BF16 or F64 tensor as float32 (exact for the 16-bit types; F64 rounds like a cast).</summary>
     public float[] ReadFloat32(string name)
     {
-        TensorInfo tensor = GetTensor(name);
-        CheckFloat(tensor);
-        if (tensor.ElementCount > MaxArrayLength)
-        {
-            throw new SafeTensorsException(SafeTensorsErrorKind.TensorTooLarge, Path, name, $"{tensor.ElementCount} elements do not fit in one array");
-        }
-
-        float[] values = new float[tensor.ElementCount];
-        ReadFloat32(tensor, values);
-        return values;
+        GetTensor(name); // a missing tensor fails without touching the disk
+        using var reader = new SafeTensorReader(this, name);
+        return reader.ReadFloat32(name);
     }
 
     public void ReadFloat32(TensorInfo tensor, Span<float> destination)
     {
         CheckOwned(tensor);
-        CheckFloat(tensor);
-        if (destination.Length != tensor.ElementCount)
-        {
-            throw new ArgumentException($"destination holds {destination.Length} floats but tensor '{tensor.Name}' has {tensor.ElementCount}", nameof(destination));
-        }
-
-        if (tensor.ElementCount == 0)
-        {
-            return;
-        }
-
-        int elementBytes = SafeTensorDTypes.BitsPerElement(tensor.DType) / 8;
-        int chunkElements = ReadChunkBytes / elementBytes;
-        byte[] chunk = ArrayPool<byte>.Shared.Rent((int)Math.Min(ReadChunkBytes, tensor.ByteLength));
-        try
-        {
-            using FileStream stream = OpenForTensor(tensor);
-            int done = 0;
-            while (done < destination.Length)
-            {
-                int count = Math.Min(chunkElements, destination.Length - done);
-                int bytes = count * elementBytes;
-                ReadExactly(stream, chunk, bytes, Path, tensor.Name);
-                Float32Decoding.Decode(tensor.DType, new ReadOnlySpan<byte>(chunk, 0, bytes), destination.Slice(done, count));
-                done += count;
-            }
-        }
-        catch (IOException ex)
-        {
-            throw new SafeTensorsException(SafeTensorsErrorKind.ReadFailed, Path, tensor.Name, ex.Message, ex);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(chunk);
-        }
+        using var reader = new SafeTensorReader(this, tensor.Name);
+        reader.ReadFloat32(tensor, destination);
     }
 
     /// <summary>The tensor's bytes exactly as stored (little-endian, row-major).</summary>
     public byte[] ReadRaw(TensorInfo tensor)
     {
         CheckOwned(tensor);
-        if (tensor.ByteLength > MaxArrayLength)
-        {
-            throw new SafeTensorsException(SafeTensorsErrorKind.TensorTooLarge, Path, tensor.Name, $"{tensor.ByteLength} bytes do not fit in one array");
-        }
-
-        byte[] bytes = new byte[tensor.ByteLength];
-        if (bytes.Length == 0)
-        {
-            return bytes;
-        }
-
-        try
-        {
-            using FileStream stream = OpenForTensor(tensor);
-            ReadExactly(stream, bytes, bytes.Length, Path, tensor.Name);
-        }
-        catch (IOException ex)
-        {
-            throw new SafeTensorsException(SafeTensorsErrorKind.ReadFailed, Path, tensor.Name, ex.Message, ex);
-        }
-
-        return bytes;
+        using var reader = new SafeTensorReader(this, tensor.Name);
+        return reader.ReadRaw(tensor);
     }
 
     public override string ToString() => $"{Path} ({Tensors.Count} tensors)";
 
-    /// <summary>Largest length .NET allows for a byte or float array.</summary>
-    private const long MaxArrayLength = 0x7FFFFFC7;
-
-    private FileStream OpenForTensor(TensorInfo tensor)
-    {
-        FileStream stream = OpenRead(Path);
-        try
-        {
-            // A file swapped or truncated since Open would hand us bytes of some other layout.
-            if (stream.Length != FileLength)
-            {
-                throw new SafeTensorsException(SafeTensorsErrorKind.FileChanged, Path, tensor.Name,
-                    $"the file is now {stream.Length} bytes long, not the {FileLength} it had when it was opened");
-            }
-
-            stream.Seek(DataStart + tensor.DataBegin, SeekOrigin.Begin);
-            return stream;
-        }
-        catch
-        {
-            stream.Dispose();
-            throw;
-        }
-    }
-
-    private void CheckOwned(TensorInfo tensor)
+    internal void CheckOwned(TensorInfo tensor)
     {
         if (tensor is null)
         {
@@ -228,21 +146,12 @@ public sealed class SafeTensorFile
         }
     }
 
-    private void CheckFloat(TensorInfo tensor)
-    {
-        if (!Float32Decoding.CanDecode(tensor.DType))
-        {
-            throw new SafeTensorsException(SafeTensorsErrorKind.UnsupportedDType, Path, tensor.Name,
-                $"dtype {tensor.DType} cannot be read as float32 (only F32, F16, BF16 and F64 can)");
-        }
-    }
-
-    private static FileStream OpenRead(string fullPath)
+    internal static FileStream OpenRead(string fullPath)
     {
         try
         {
             // bufferSize 1 turns FileStream's own buffer off: reads go straight into our chunk.
-            return new FileStream(fullPath, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 1, FileOptions.SequentialScan);
+            return new FileStream(fullPath, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 1, FileOptions.None);
         }
         catch (FileNotFoundException ex)
         {

@@ -56,6 +56,11 @@ internal sealed class SafeTensorHeaderParser
         {
             throw new SafeTensorsException(SafeTensorsErrorKind.HeaderNotJson, path, null, $"the header is not valid JSON ({ex.Message})", ex);
         }
+        catch (InvalidOperationException ex)
+        {
+            // GetString on an escaped lone surrogate ("\ud800"): valid JSON grammar, but no string; serde_json refuses it too.
+            throw new SafeTensorsException(SafeTensorsErrorKind.HeaderNotJson, path, null, $"the header holds a string that is not valid Unicode ({ex.Message})", ex);
+        }
 
         parser.CheckLayout(dataLength);
         metadata = parser.metadata;

@@ -68,6 +68,11 @@ public sealed class SafeTensorWriter : IDisposable
         }
 
         byte[] header = BuildHeader(metadata);
+        if (Directory.Exists(this.path))
+        {
+            throw Fail(SafeTensorsErrorKind.OutputExists, null, "a folder of that name exists");
+        }
+
         if (!overwrite && File.Exists(this.path))
         {
             throw Fail(SafeTensorsErrorKind.OutputExists, null, "the file already exists (pass overwrite to replace it)");
@@ -181,6 +186,11 @@ public sealed class SafeTensorWriter : IDisposable
         catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
         {
             DeleteTemp();
+            if (!overwrite && File.Exists(path))
+            {
+                throw Fail(SafeTensorsErrorKind.OutputExists, null, "the file appeared while it was being written (pass overwrite to replace it)", ex);
+            }
+
             throw Fail(SafeTensorsErrorKind.WriteFailed, null, $"cannot move the finished file into place ({ex.Message})", ex);
         }
         finally
