@@ -51,25 +51,27 @@ internal static class MergeCatalog
         new("dare_ties", "dare_ties", true),
         new("magnitude_prune", "magnitude_prune", true),
         new("knots (TIES)", "knots", true),
+        new("knots (TA)", "knots", true, o => o.KnotsMerge = KnotsMerge.Ta),
     };
 
-    /// <summary>Every combination of Lego's four switches (for the ablation at one grid point).</summary>
+    /// <summary>
+    /// Every combination of Lego's feature, canonicalisation and parameter-reweighting switches (for the
+    /// ablation at k = r). Output reweighting is left at its default: at k = r its factor √(r/k) is exactly 1.
+    /// </summary>
     public static IReadOnlyList<MergeVariant> LegoFactorial()
     {
         var list = new List<MergeVariant>();
         foreach (var feat in new[] { FeatureNormalization.PerHalfL2, FeatureNormalization.None })
             foreach (var canon in new[] { UnitCanonicalization.BalanceAndSign, UnitCanonicalization.None })
                 foreach (var param in new[] { ParameterReweighting.L2, ParameterReweighting.MaxAbs, ParameterReweighting.Off })
-                    foreach (var output in new[] { OutputReweighting.SqrtRankRatio, OutputReweighting.Off })
+                {
+                    list.Add(Lego($"features {feat}, canon. {canon}, param {param}", o =>
                     {
-                        list.Add(Lego($"features {feat}, canon. {canon}, param {param}, output {output}", o =>
-                        {
-                            o.FeatureNormalization = feat;
-                            o.Canonicalize = canon;
-                            o.ParameterReweighting = param;
-                            o.OutputReweighting = output;
-                        }));
-                    }
+                        o.FeatureNormalization = feat;
+                        o.Canonicalize = canon;
+                        o.ParameterReweighting = param;
+                    }));
+                }
 
         return list;
     }
