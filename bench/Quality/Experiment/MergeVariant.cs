@@ -44,7 +44,6 @@ internal static class MergeCatalog
             o.Canonicalize = UnitCanonicalization.None;
         }),
         new("LegoRankOne (rank-1 cosine, SVD centroids)", "LegoRankOne", true),
-        new("LegoNormWeighted", "LegoNormWeighted", true),
         new("linear (rank r)", "linear", false),
         new("ties", "ties", true),
         new("dare", "dare", true),
@@ -83,7 +82,6 @@ internal static class MergeCatalog
         Lego("Lego (defaults)", _ => { }),
         Lego("Lego, output reweight Off", o => o.OutputReweighting = OutputReweighting.Off),
         new("LegoRankOne", "LegoRankOne", true),
-        new("LegoNormWeighted", "LegoNormWeighted", true),
     };
 
     private static MergeVariant Lego(string label, Action<LegoOptions> configure) =>

@@ -72,8 +72,8 @@ internal static class MarkdownReport
         var lego = Labels(main).FirstOrDefault(l => l.StartsWith("Lego (defaults)", StringComparison.Ordinal));
         if (lego is not null)
         {
-            Paired(md, main, lego, Labels(main).Where(l => l.StartsWith("LegoRankOne", StringComparison.Ordinal) || l.StartsWith("LegoNormWeighted", StringComparison.Ordinal)), best: true,
-                "The two variants against Lego (defaults), best scale each:");
+            Paired(md, main, lego, Labels(main).Where(l => l.StartsWith("LegoRankOne", StringComparison.Ordinal)), best: true,
+                "LegoRankOne against Lego (defaults), best scale each:");
         }
 
         var worst = main.Where(r => r.K == config.Rank).ToList();
@@ -153,12 +153,20 @@ internal static class MarkdownReport
                     .Join(main.Where(r => r.T == p.T && r.K == p.K && r.Label == reference), r => r.Seed, r => r.Seed, (m, x) => Mean(m) - Mean(x))
                     .ToArray();
                 var st = SeedStats.Of(diffs);
-                return string.Format(inv, "{0:+0.000;−0.000} ± {1:F3} ({2}/{3})", st.Mean, st.Std, diffs.Count(d => d > 0), diffs.Length);
+                return string.Format(inv, "{0} ± {1:F3} ({2}/{3})", Signed(st.Mean), st.Std, diffs.Count(d => d > 0), diffs.Length);
             });
             md.AppendLine("| " + label + " | " + string.Join(" | ", cells) + " |");
         }
 
         md.AppendLine();
+    }
+
+    /// <summary>+0.012 / −0.034 / ±0.000 (rounded first, so a tiny negative never prints as "−0.000").</summary>
+    private static string Signed(double value)
+    {
+        double v = Math.Round(value, 3);
+        if (v == 0) return "±0.000";
+        return v > 0 ? "+" + v.ToString("F3", CultureInfo.InvariantCulture) : "−" + (-v).ToString("F3", CultureInfo.InvariantCulture);
     }
 
     /// <summary>Labels in catalogue order (the order the grid ran them), not in result order.</summary>

@@ -87,6 +87,6 @@ public class QualitySliceTests
         }
     }
 
-    /// <summary>Lowest per-task normalised score of the exact sum at T = 2 in the full run is well above this (see docs/benchmarks.md).</summary>
-    private const double FloorExactSum = 0.35;
+    /// <summary>The full run's worst task under the exact sum at T = 2 scores 0.665 ± 0.130 over 8 seeds (docs/benchmarks.md); this is about mean − 2σ.</summary>
+    private const double FloorExactSum = 0.4;
 }
