@@ -161,11 +161,11 @@ internal static class MarkdownReport
         md.AppendLine();
     }
 
-    /// <summary>+0.012 / −0.034 / ±0.000 (rounded first, so a tiny negative never prints as "−0.000").</summary>
+    /// <summary>+0.012 / −0.034 / 0.000 (rounded first, so a tiny negative never prints as "−0.000").</summary>
     private static string Signed(double value)
     {
         double v = Math.Round(value, 3);
-        if (v == 0) return "±0.000";
+        if (v == 0) return "0.000";
         return v > 0 ? "+" + v.ToString("F3", CultureInfo.InvariantCulture) : "−" + (-v).ToString("F3", CultureInfo.InvariantCulture);
     }
 
