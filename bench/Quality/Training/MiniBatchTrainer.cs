@@ -19,7 +19,8 @@ internal static class MiniBatchTrainer
         var grads = new LayerGradients(Like(net.Weights), Like(net.Biases));
         var parameters = Concat(net.Weights, net.Biases);
         var adam = new Adam(parameters, lr);
-        Run(net, data, epochs, batch, seed, null, grads, null, () => adam.Step(Concat(grads.First, grads.Second)));
+        var gradList = Concat(grads.First, grads.Second);
+        Run(net, data, epochs, batch, seed, null, grads, null, () => adam.Step(gradList));
     }
 
     /// <summary>Trains the deltas' A and BT in place (their Scale is fixed: α/r).</summary>
@@ -29,7 +30,8 @@ internal static class MiniBatchTrainer
         var bt = Array.ConvertAll(lora, u => u.BT);
         var grads = new LayerGradients(Like(a), Like(bt));
         var adam = new Adam(Concat(a, bt), lr);
-        Run(net, data, epochs, batch, seed, lora, null, grads, () => adam.Step(Concat(grads.First, grads.Second)));
+        var gradList = Concat(grads.First, grads.Second);
+        Run(net, data, epochs, batch, seed, lora, null, grads, () => adam.Step(gradList));
     }
 
     private static void Run(Network net, Dataset data, int epochs, int batch, int seed, IReadOnlyList<UnitBlock?>? deltas,

@@ -72,6 +72,14 @@ public class LegoRankOneMethodTests
     }
 
     [Fact]
+    public void RankBelowOneIsRefusedWithItsErrorId()
+    {
+        var block = RankOneTestData.RandomBlock(new Random(6), 5, 5, 2, 1.0);
+        var e = Assert.Throws<LoraLego.Diagnostics.LoraLegoException>(() => Merge(0, 0, block, block));
+        Assert.Equal("InvalidMergeRank", e.ErrorId);
+    }
+
+    [Fact]
     public void SameSeedSameResult()
     {
         var rng = new Random(5);
