@@ -10,14 +10,17 @@ var config = args.Contains("--quick") ? QualityConfig.Quick : QualityConfig.Full
 int threads = 1;
 string output = Path.Combine("bench", "results", args.Contains("--quick") ? "quality-quick.md" : "quality.md");
 string? adapters = args.Contains("--in-memory") ? null : Path.Combine("bench", "results", "adapters");
-for (int i = 0; i + 1 < args.Length; i++)
+for (int i = 0; i < args.Length; i++)
 {
+    string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
     switch (args[i])
     {
-        case "--set": config = ConfigOverrides.Apply(config, args[i + 1]); break;
-        case "--threads": threads = int.Parse(args[i + 1], System.Globalization.CultureInfo.InvariantCulture); break;
-        case "--out": output = args[i + 1]; break;
-        case "--adapters": adapters = args[i + 1]; break;
+        case "--quick": case "--in-memory": break;
+        case "--set": config = ConfigOverrides.Apply(config, Value()); break;
+        case "--threads": threads = int.Parse(Value(), System.Globalization.CultureInfo.InvariantCulture); break;
+        case "--out": output = Value(); break;
+        case "--adapters": adapters = Value(); break;
+        default: throw new ArgumentException($"Unknown argument '{args[i]}'. Usage: [--quick] [--threads N] [--set Name=value]... [--out file.md] [--adapters folder | --in-memory]");
     }
 }
 
