@@ -36,31 +36,38 @@ public static class Program
         method.Merge(input, options, CancellationToken.None); // JIT warm-up
         UnitBlock merged = null!;
         var factorTimes = new List<double>();
+        var factorCpu = new List<double>();
         for (int i = 0; i < factorReps; i++)
         {
+            var cpu = CpuSeconds();
             var sw = Stopwatch.StartNew();
             merged = method.Merge(input, options, CancellationToken.None);
             factorTimes.Add(sw.Elapsed.TotalSeconds);
+            factorCpu.Add(CpuSeconds() - cpu);
         }
 
         double factorMedian = Median(factorTimes);
-        Console.WriteLine($"factors: median {factorMedian * 1000:F1} ms over {factorReps} runs ({string.Join(", ", factorTimes.Select(t => (t * 1000).ToString("F1", CultureInfo.InvariantCulture)))})");
+        Console.WriteLine($"factors: median {factorMedian * 1000:F1} ms wall, {Median(factorCpu) * 1000:F1} ms CPU over {factorReps} runs ({string.Join(", ", factorTimes.Select(t => (t * 1000).ToString("F1", CultureInfo.InvariantCulture)))})");
 
         var denseTimes = new List<double>();
+        var denseCpu = new List<double>();
         double[] denseSigma = Array.Empty<double>();
         Matrix<double> denseTruncated = null!;
         for (int i = 0; i < denseReps; i++)
         {
+            var cpu = CpuSeconds();
             var sw = Stopwatch.StartNew();
             (denseSigma, denseTruncated) = dense == "full" ? DenseFullSvd(input, k) : DenseEigen(input, k);
             denseTimes.Add(sw.Elapsed.TotalSeconds);
-            Console.WriteLine($"dense run {i + 1}: {sw.Elapsed.TotalSeconds:F2} s");
+            denseCpu.Add(CpuSeconds() - cpu);
+            Console.WriteLine($"dense run {i + 1}: {sw.Elapsed.TotalSeconds:F2} s wall, {denseCpu[i]:F2} s CPU");
         }
 
         if (denseReps == 0) return 0;
         double denseMedian = Median(denseTimes);
         Console.WriteLine($"dense ({dense}): median {denseMedian:F2} s over {denseReps} run(s)");
-        Console.WriteLine($"ratio dense / factors: {denseMedian / factorMedian:F0}x");
+        Console.WriteLine($"ratio dense / factors: {denseMedian / factorMedian:F0}x wall, {Median(denseCpu) / Median(factorCpu):F0}x CPU");
+        Console.WriteLine($"load average at the end: {LoadAverage()}");
 
         // Accuracy: singular values of the factor result (its units are √σ u, √σ v) and the rank-k deltas.
         var ours = Dense(merged);
@@ -152,6 +159,21 @@ public static class Program
         var b = Matrix<double>.Build.Dense(block.OutFeatures, block.Count, (i, u) => block.BT[(u * block.OutFeatures) + i] * block.Scale[u]);
         var a = Matrix<double>.Build.Dense(block.Count, block.InFeatures, (u, j) => block.A[(u * block.InFeatures) + j]);
         return b * a;
+    }
+
+    private static double CpuSeconds() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
+
+    // Other processes on a shared machine slow the dense run most; say how busy it was.
+    private static string LoadAverage()
+    {
+        try
+        {
+            return System.IO.File.ReadAllText("/proc/loadavg").Trim();
+        }
+        catch (Exception e) when (e is System.IO.IOException || e is UnauthorizedAccessException)
+        {
+            return "unknown";
+        }
     }
 
     private static double Norm(ReadOnlySpan<float> x)

@@ -111,6 +111,22 @@ public class GramKMeansTests
     }
 
     [Fact]
+    public void MaxIterationsBoundsTheLloydLoop()
+    {
+        var rng = new Random(15);
+        const int n = 80, dim = 4;
+        var points = new float[n * dim];
+        for (int i = 0; i < points.Length; i++) points[i] = (float)UnitTestData.Gaussian(rng);
+        var gram = GramMatrix.Compute(points, n, dim);
+        var capped = GramKMeans.Cluster(gram, n, new KMeansOptions { K = 9, Seed = 2, Restarts = 1, MaxIterations = 1 });
+        var free = GramKMeans.Cluster(gram, n, new KMeansOptions { K = 9, Seed = 2, Restarts = 1, Tolerance = 0 });
+        Assert.Equal(1, capped.Iterations);
+        Assert.True(free.Iterations > 1);
+        Assert.True(free.TotalInertia <= capped.TotalInertia);
+        Assert.Equal(ExplicitInertia(points, dim, capped.Assignment, 9), capped.TotalInertia, 1e-9);
+    }
+
+    [Fact]
     public void RejectsKOutOfRange()
     {
         var gram = new double[] { 1, 0, 0, 1 };

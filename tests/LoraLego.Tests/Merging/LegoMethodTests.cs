@@ -180,6 +180,25 @@ public class LegoMethodTests
     }
 
     [Fact]
+    public void WithoutFoldingCentroidsKeepRawVectorsAndTheMeanMemberScale()
+    {
+        var rng = new Random(10);
+        var source = UnitTestData.RandomBlock(rng, 6, In, Out, 0.75);
+        source.Scale[0] = 1.75; // scales differ within the source
+        var input = new ModuleMergeInput("m", In, Out, new[] { source });
+        var options = Options(3, ParameterReweighting.Off, OutputReweighting.Off, seed: 4);
+        options.Lego.FoldScales = false;
+        options.Lego.Canonicalize = UnitCanonicalization.None;
+        var result = LegoClusterer.Cluster(input, options, CancellationToken.None);
+        foreach (var cluster in result.Clusters)
+        {
+            var idx = cluster.Members.Select(m => m.UnitIndex).ToArray();
+            Assert.Equal(idx.Average(i => source.Scale[i]), result.Centroids.Scale[cluster.Index], 12);
+            for (int x = 0; x < In; x++) Assert.Equal(idx.Average(i => (double)source.A[(i * In) + x]), result.Centroids.A[(cluster.Index * In) + x], 5);
+        }
+    }
+
+    [Fact]
     public void CancellationStopsTheMerge()
     {
         using var cts = new CancellationTokenSource();
