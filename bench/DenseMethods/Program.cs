@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Linq;
 using System.Threading;
+using LoraLego.Measuring;
 using LoraLego.Merging;
 using LoraLego.Units;
 
@@ -13,7 +14,7 @@ using LoraLego.Units;
 var inv = CultureInfo.InvariantCulture;
 if (args.Length < 3)
 {
-    Console.Error.WriteLine("usage: DenseMethods <ties|dare|dare_ties|magnitude_prune|knots> <out> <in> [sources=8] [rank=16] [repeats=3]");
+    Console.Error.WriteLine("usage: DenseMethods <ties|dare|dare_ties|magnitude_prune|knots|linear|measure> <out> <in> [sources=8] [rank=16] [repeats=3]");
     return 2;
 }
 
@@ -24,8 +25,10 @@ int sourceCount = args.Length > 3 ? int.Parse(args[3], inv) : 8;
 int rank = args.Length > 4 ? int.Parse(args[4], inv) : 16;
 int repeats = args.Length > 5 ? int.Parse(args[5], inv) : 3;
 
-IMergeMethod merger = method switch
+// "measure" times MergeMeasurer.Measure of a rank-r merged block against the sources instead of a merge.
+IMergeMethod? merger = method switch
 {
+    "measure" => null,
     "ties" => new TiesMethod(),
     "dare" => new DareMethod(),
     "dare_ties" => new DareTiesMethod(),
@@ -63,7 +66,9 @@ for (int rep = 0; rep < repeats; rep++)
     self.Refresh();
     var cpu0 = self.TotalProcessorTime;
     var sw = Stopwatch.StartNew();
-    var merged = merger.Merge(input, options, CancellationToken.None);
+    object merged = merger is null
+        ? MergeMeasurer.Measure(input, sources[rep % sources.Length])
+        : merger.Merge(input, options, CancellationToken.None);
     times[rep] = sw.Elapsed.TotalSeconds;
     self.Refresh();
     cpu[rep] = (self.TotalProcessorTime - cpu0).TotalSeconds;

@@ -32,19 +32,26 @@ public static class MergeMeasurer
         var ms = new List<double>();
         UnitFactors.Stack(new[] { merged }, mb, ma, ms);
 
-        var sb = new List<double[]>();
-        var sa = new List<double[]>();
-        var ss = new List<double>();
-        UnitFactors.Stack(input.Sources, sb, sa, ss);
-
-        double mergedNorm = FactoredSvd.FrobeniusNorm(mb, ma, ms);
-        double sumNorm = FactoredSvd.FrobeniusNorm(sb, sa, ss);
-
-        var db = new List<double[]>(mb);
-        var da = new List<double[]>(ma);
-        var ds = new List<double>(ms);
-        UnitFactors.Stack(input.Sources, db, da, ds, sign: -1);
-        double errorNorm = FactoredSvd.FrobeniusNorm(db, da, ds);
+        // One QR per side of the stack [sources…, merged…] gives the norms of the sum, of the
+        // merged delta and of their difference: each is the same stack with other signed scales.
+        var b = new List<double[]>();
+        var a = new List<double[]>();
+        var sourceScales = new List<double>();
+        UnitFactors.Stack(input.Sources, b, a, sourceScales);
+        int sourceUnits = b.Count;
+        b.AddRange(mb);
+        a.AddRange(ma);
+        var qb = OrthonormalRows.Compute(b);
+        var qa = OrthonormalRows.Compute(a);
+        var onlySources = new double[b.Count];
+        var onlyMerged = new double[b.Count];
+        var difference = new double[b.Count];
+        for (int k = 0; k < sourceUnits; k++) onlySources[k] = difference[k] = sourceScales[k];
+        for (int k = 0; k < ms.Count; k++) onlyMerged[sourceUnits + k] = ms[k];
+        for (int k = 0; k < ms.Count; k++) difference[sourceUnits + k] = -ms[k];
+        double sumNorm = FactoredSvd.FrobeniusNorm(qb, qa, onlySources);
+        double mergedNorm = FactoredSvd.FrobeniusNorm(qb, qa, onlyMerged);
+        double errorNorm = FactoredSvd.FrobeniusNorm(qb, qa, difference);
         cancellationToken.ThrowIfCancellationRequested();
 
         var svd = FactoredSvd.Compute(mb, ma, ms);
@@ -60,13 +67,13 @@ public static class MergeMeasurer
         {
             cancellationToken.ThrowIfCancellationRequested();
             var block = input.Sources[i];
-            var b = new List<double[]>();
-            var a = new List<double[]>();
-            var s = new List<double>();
-            UnitFactors.Stack(new[] { block }, b, a, s);
-            double norm = FactoredSvd.FrobeniusNorm(b, a, s);
-            double inner = Inner(mb, ma, ms, b, a, s);
-            double projected = ProjectedNorm(u, v, b, a, s, sumProjected);
+            var sb = new List<double[]>();
+            var sa = new List<double[]>();
+            var ss = new List<double>();
+            UnitFactors.Stack(new[] { block }, sb, sa, ss);
+            double norm = FactoredSvd.FrobeniusNorm(sb, sa, ss);
+            double inner = Inner(mb, ma, ms, sb, sa, ss);
+            double projected = ProjectedNorm(u, v, sb, sa, ss, sumProjected);
             sources[i] = new SourceMeasurement(i, norm, Ratio(projected, norm), Ratio(inner, mergedNorm * norm));
         }
 

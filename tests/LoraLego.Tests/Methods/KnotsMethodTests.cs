@@ -28,6 +28,30 @@ public class KnotsMethodTests
     }
 
     [Fact]
+    public void DuplicatedSourceIsHandledDespiteRankDeficientStacks()
+    {
+        // The stacked B and the concatenation have rank 5, not 10: the QRs must drop the repeats.
+        var rng = new Random(14);
+        var source = RandomBlock(rng, 40, 30, 5, 1.0);
+        var input = Input("dup", source, source);
+        var ta = new KnotsMethod().Merge(input, new MergeOptions { KnotsMerge = KnotsMerge.Ta, Rank = 5 }, CancellationToken.None);
+        Assert.True(RelativeDifference(Delta(ta), 2 * Delta(source)) < 1e-5);
+
+        // TIES at density 1 averages two identical V blocks: the source itself, not twice it.
+        var ties = new KnotsMethod().Merge(input, new MergeOptions { KnotsMerge = KnotsMerge.Ties, Density = 1, Rank = 5 }, CancellationToken.None);
+        Assert.True(RelativeDifference(Delta(ties), Delta(source)) < 1e-5);
+    }
+
+    [Fact]
+    public void KnotsMergeIsRecordedOnlyForKnots()
+    {
+        var options = new MergeOptions { KnotsMerge = KnotsMerge.Ta };
+        Assert.Equal("Ta", options.Describe("knots")["knots_merge"]);
+        Assert.False(options.Describe("ties").ContainsKey("knots_merge"));
+        Assert.Equal(KnotsMerge.Ties, new MergeOptions().KnotsMerge);
+    }
+
+    [Fact]
     public void TaskArithmeticReducedIsTheBestLowRankApproximationOfTheSum()
     {
         var input = RandomInput(9);

@@ -55,6 +55,16 @@ public class RandomizedSvdTests
     }
 
     [Fact]
+    public void WideMatrixSpanningSeveralColumnAndRowChunksIsRecovered()
+    {
+        double[] sigma = { 4, 3, 2.5, 1, 0.5 };
+        var m = LowRank(300, 1100, sigma, 3);
+        var svd = RandomizedSvd.Compute(RowMajor(m), 300, 1100, 5, seed: 23);
+        for (int j = 0; j < 5; j++) Assert.Equal(sigma[j], svd.Sigma[j], 5);
+        Assert.True(RelativeDifference(Rebuild(svd, 300, 1100), m) < 1e-5);
+    }
+
+    [Fact]
     public void TruncationMatchesTheExactTruncatedSvd()
     {
         var m = LowRank(120, 90, new double[] { 10, 8, 6, 4, 2, 1 }, 2);
@@ -84,6 +94,23 @@ public class RandomizedSvdTests
             LoraLego.Merging.Dense.MagnitudeTrim.Apply(trimmed, LoraLego.Merging.Dense.MagnitudeTrim.KeepCount(density, trimmed.Length));
             var expected = MagnitudeTrim(m, density);
             Assert.Equal(expected.Row(0).Select(x => (float)x).ToArray(), trimmed);
+        }
+    }
+
+    [Fact]
+    public void RadixSelectTrimCarriesTieCountsAcrossParallelChunks()
+    {
+        // 200 003 entries span four 65 536-entry chunks; eight magnitudes make ties in every chunk.
+        var rng = new Random(13);
+        var values = Enumerable.Range(0, 200_003).Select(_ => (float)(rng.Next(-4, 5) * 0.5)).ToArray();
+        foreach (double density in new[] { 0.3, 0.77 })
+        {
+            var trimmed = (float[])values.Clone();
+            long keep = LoraLego.Merging.Dense.MagnitudeTrim.KeepCount(density, trimmed.Length);
+            LoraLego.Merging.Dense.MagnitudeTrim.Apply(trimmed, keep);
+            var kept = Enumerable.Range(0, values.Length).OrderByDescending(i => Math.Abs(values[i])).ThenBy(i => i).Take((int)keep).ToHashSet();
+            var expected = values.Select((v, i) => kept.Contains(i) ? v : 0f).ToArray();
+            Assert.Equal(expected, trimmed);
         }
     }
 }

@@ -31,6 +31,15 @@ public class TaskVectorMethodTests
     }
 
     [Fact]
+    public void DensityKeepingNoEntryGivesAZeroMergeNotAnError()
+    {
+        // int(0.1 · 6) = 0 entries survive, as in PEFT.
+        var block = new TiesMethod().Merge(HandInput(), new MergeOptions { Density = 0.1 }, None);
+        Assert.Equal(1, block.Count);
+        Assert.All(block.A, v => Assert.Equal(0f, v));
+    }
+
+    [Fact]
     public void MagnitudePruneOnHandCaseSumsTrimmedDeltas()
     {
         float[] merged = new MagnitudePruneMethod().MergeDense(HandInput(), new MergeOptions { Density = 0.5 }, None);
@@ -50,6 +59,16 @@ public class TaskVectorMethodTests
         var ties = new TiesMethod();
         Assert.Equal(new[] { 5f, 1f }, ties.MergeDense(input, new MergeOptions { Density = 1, SignElection = SignElection.Total }, None));
         Assert.Equal(new[] { -1f, 1f }, ties.MergeDense(input, new MergeOptions { Density = 1, SignElection = SignElection.Frequency }, None));
+    }
+
+    [Theory]
+    [InlineData("ties")]
+    [InlineData("dare_ties")]
+    public void DisjointMeanOfIdenticalSourcesAtFullDensityIsTheSourceItself(string method)
+    {
+        var source = RandomBlock(new Random(6), 30, 20, 4, 1.5);
+        var merged = Create(method).Merge(Input("same", source, source, source), new MergeOptions { Density = 1, Rank = 4 }, None);
+        Assert.True(RelativeDifference(Delta(merged), Delta(source)) < 1e-5);
     }
 
     [Fact]
@@ -102,6 +121,35 @@ public class TaskVectorMethodTests
         double achieved = (expected - Delta(block)).FrobeniusNorm();
         Assert.True(achieved >= optimal * (1 - 1e-6));
         Assert.True(achieved <= optimal * 1.02, $"rank-8 error {achieved} vs optimal {optimal}");
+    }
+
+    [Theory]
+    [InlineData("ties")]
+    [InlineData("dare_ties")]
+    public void ModuleLargerThanOneParallelChunkMatchesTheDenseComputation(string method)
+    {
+        // 320 × 256 = 81 920 entries: two element chunks, ten row chunks.
+        var rng = new Random(21);
+        var input = Input("big", RandomBlock(rng, 320, 256, 6, 1.0), RandomBlock(rng, 320, 256, 4, 0.8), RandomBlock(rng, 320, 256, 5, 1.2));
+        var options = new MergeOptions { Density = 0.35, Seed = 9 };
+        float[] dense = Create(method).MergeDense(input, options, None);
+        Assert.True(RelativeDifference(FromRowMajor(dense, 320, 256), Reference(method, input, options)) < 1e-4);
+    }
+
+    [Theory]
+    [InlineData("ties")]
+    [InlineData("dare")]
+    public async System.Threading.Tasks.Task ResultDoesNotDependOnTheNumberOfThreads(string method)
+    {
+        // Parallel.For runs on the current scheduler: an exclusive scheduler forces one thread.
+        var rng = new Random(22);
+        var input = Input("threads", RandomBlock(rng, 300, 260, 6, 1.0), RandomBlock(rng, 300, 260, 4, 0.8));
+        var options = new MergeOptions { Density = 0.4, Seed = 5, Rank = 6 };
+        var parallel = Create(method).Merge(input, options, None);
+        var exclusive = new System.Threading.Tasks.ConcurrentExclusiveSchedulerPair().ExclusiveScheduler;
+        var single = await System.Threading.Tasks.Task.Factory.StartNew(() => Create(method).Merge(input, options, None), None, System.Threading.Tasks.TaskCreationOptions.None, exclusive);
+        Assert.Equal(parallel.A, single.A);
+        Assert.Equal(parallel.BT, single.BT);
     }
 
     [Fact]

@@ -44,9 +44,16 @@ internal sealed class FactoredSvd
     }
 
     /// <summary>‖Σ s_k b_k a_kᵀ‖_F without squaring cancellations: the norm of the QR core.</summary>
-    public static double FrobeniusNorm(IReadOnlyList<double[]> b, IReadOnlyList<double[]> a, IReadOnlyList<double> s)
+    public static double FrobeniusNorm(IReadOnlyList<double[]> b, IReadOnlyList<double[]> a, IReadOnlyList<double> s) =>
+        FrobeniusNorm(OrthonormalRows.Compute(b), OrthonormalRows.Compute(a), s);
+
+    /// <summary>
+    /// Same, reusing QRs of a superset of the terms: terms with s_k = 0 drop out, so one QR of a
+    /// stack serves the norm of any signed sub-sum of it.
+    /// </summary>
+    public static double FrobeniusNorm(OrthonormalRows qb, OrthonormalRows qa, IReadOnlyList<double> s)
     {
-        double[,] core = Core(OrthonormalRows.Compute(b), OrthonormalRows.Compute(a), s);
+        double[,] core = Core(qb, qa, s);
         double sum = 0;
         foreach (double c in core) sum += c * c;
         return Math.Sqrt(sum);
@@ -101,8 +108,7 @@ internal sealed class FactoredSvd
         {
             double w = weight(i);
             if (w == 0) continue;
-            double[] row = rows[i];
-            for (int k = 0; k < result.Length; k++) result[k] += w * row[k];
+            VectorKernels.Axpy(w, rows[i], result);
         }
 
         return result;

@@ -36,20 +36,31 @@ internal static class MagnitudeTrim
     /// <summary>Applies a cut found on the same values (TIES rebuilds a task and cuts it again).</summary>
     public static void Apply(float[] x, TrimCut cut)
     {
-        if (cut.TiesToKeep == long.MaxValue) return;
+        if (cut.KeepsAll) return;
         if (cut.TiesToKeep == 0 && cut.Threshold == uint.MaxValue)
         {
             Array.Clear(x, 0, x.Length);
             return;
         }
 
-        // Ties at the threshold: the first TiesToKeep in index order survive.
+        var tiesBefore = TiesBefore(x, cut);
+        ParallelChunks.For(x.Length, (c, start, end) => Zero(x, start, end, cut.Threshold, cut.TiesToKeep - tiesBefore[c]));
+    }
+
+    /// <summary>
+    /// Ties at the threshold: the first TiesToKeep in index order survive, so each chunk needs the
+    /// number of ties in the chunks before it. Counted once per cut and kept with it.
+    /// </summary>
+    public static long[] TiesBefore(float[] x, TrimCut cut)
+    {
+        if (cut.TiesBefore is long[] known) return known;
         int chunks = ParallelChunks.Count(x.Length);
         var ties = new long[chunks];
         ParallelChunks.For(x.Length, (c, start, end) => ties[c] = CountEqual(x, start, end, cut.Threshold));
-        var tiesBefore = new long[chunks];
-        for (int c = 1; c < chunks; c++) tiesBefore[c] = tiesBefore[c - 1] + ties[c - 1];
-        ParallelChunks.For(x.Length, (c, start, end) => Zero(x, start, end, cut.Threshold, cut.TiesToKeep - tiesBefore[c]));
+        var before = new long[chunks];
+        for (int c = 1; c < chunks; c++) before[c] = before[c - 1] + ties[c - 1];
+        cut.TiesBefore = before;
+        return before;
     }
 
     /// <summary>
@@ -139,11 +150,11 @@ internal static class MagnitudeTrim
         return 0;
     }
 
-    private static unsafe uint AbsBits(float v) => *(uint*)&v & 0x7FFFFFFFu;
+    internal static unsafe uint AbsBits(float v) => *(uint*)&v & 0x7FFFFFFFu;
 }
 
 /// <summary>Keep |x| above the threshold (as float bits) and the first TiesToKeep entries equal to it.</summary>
-internal readonly struct TrimCut
+internal sealed class TrimCut
 {
     public TrimCut(uint threshold, long tiesToKeep)
     {
@@ -154,4 +165,9 @@ internal readonly struct TrimCut
     public uint Threshold { get; }
 
     public long TiesToKeep { get; }
+
+    /// <summary>Per chunk, the ties at the threshold in the chunks before it (filled on first use).</summary>
+    public long[]? TiesBefore { get; set; }
+
+    public bool KeepsAll => TiesToKeep == long.MaxValue;
 }

@@ -40,7 +40,7 @@ internal sealed class OrthonormalRows
                     double[] q = basis[j];
                     double c = VectorKernels.Dot(q, x);
                     coef[k, j] += c;
-                    for (int i = 0; i < x.Length; i++) x[i] -= c * q[i];
+                    VectorKernels.Axpy(-c, q, x);
                 }
             }
 

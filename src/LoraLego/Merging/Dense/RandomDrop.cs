@@ -14,19 +14,20 @@ internal static class RandomDrop
     {
         if (density >= 1) return;
         ulong limit = KeepLimit(density);
-        ParallelChunks.For(x.Length, (_, start, end) => Chunk(x, start, end, density, streamSeed, limit));
+        double rescale = 1.0 / density;
+        ParallelChunks.For(x.Length, (_, start, end) => Chunk(x, start, end, rescale, streamSeed, limit));
     }
 
     /// <summary>An entry is kept when the high 32 bits of its draw are below this limit.</summary>
     public static ulong KeepLimit(double density) => (ulong)(density * 4294967296.0);
 
     [MethodImpl(ParallelChunks.Hot)]
-    private static void Chunk(float[] x, int start, int end, double density, ulong streamSeed, ulong limit)
+    private static void Chunk(float[] x, int start, int end, double rescale, ulong streamSeed, ulong limit)
     {
         for (int i = start; i < end; i++)
         {
             bool keep = (SplitMixRandom.Draw(streamSeed, i) >> 32) < limit;
-            x[i] = keep ? (float)(x[i] / density) : 0f;
+            x[i] = keep ? (float)(x[i] * rescale) : 0f;
         }
     }
 }

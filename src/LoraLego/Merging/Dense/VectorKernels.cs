@@ -86,9 +86,29 @@ internal static class VectorKernels
 
     public static double Dot(double[] x, double[] y)
     {
-        double s = 0;
-        for (int i = 0; i < x.Length; i++) s += x[i] * y[i];
+        int n = x.Length;
+        int w = Vector<double>.Count;
+        int vec = n - (n % w);
+        var xv = MemoryMarshal.Cast<double, Vector<double>>(new ReadOnlySpan<double>(x, 0, vec));
+        var yv = MemoryMarshal.Cast<double, Vector<double>>(new ReadOnlySpan<double>(y, 0, vec));
+        Vector<double> acc = Vector<double>.Zero;
+        for (int i = 0; i < xv.Length; i++) acc += xv[i] * yv[i];
+        double s = Vector.Dot(acc, Vector<double>.One);
+        for (int i = vec; i < n; i++) s += x[i] * y[i];
         return s;
+    }
+
+    /// <summary>y += a·x in double.</summary>
+    public static void Axpy(double a, double[] x, double[] y)
+    {
+        int n = y.Length;
+        int w = Vector<double>.Count;
+        int vec = n - (n % w);
+        var xv = MemoryMarshal.Cast<double, Vector<double>>(new ReadOnlySpan<double>(x, 0, vec));
+        var yv = MemoryMarshal.Cast<double, Vector<double>>(new Span<double>(y, 0, vec));
+        var av = new Vector<double>(a);
+        for (int i = 0; i < yv.Length; i++) yv[i] += av * xv[i];
+        for (int i = vec; i < n; i++) y[i] += a * x[i];
     }
 
     private static double LaneSum(Vector<float> v)
