@@ -39,8 +39,13 @@ public static class AdapterLoader
 
         var pickle = Directory.GetFiles(folder, "*.bin").OrderBy(f => f, StringComparer.Ordinal).FirstOrDefault();
         if (pickle is not null) throw PeftReader.LegacyPickle(pickle);
+        // A folder of adapter folders is a common slip: say how to load them all.
+        var inside = Directory.GetDirectories(folder).Where(d => File.Exists(System.IO.Path.Combine(d, PeftReader.ConfigFileName)))
+            .Select(System.IO.Path.GetFileName).OrderBy(d => d, StringComparer.Ordinal).Take(4).ToList();
+        var hint = inside.Count == 0 ? string.Empty
+            : $" It holds adapter folders ({string.Join(", ", inside)}{(inside.Count == 4 ? ", ..." : string.Empty)}): load them with '{System.IO.Path.Combine(folder, "*")}'.";
         throw new AdapterException(AdapterErrorIds.AdapterNotFound, LoraErrorCategory.ObjectNotFound, folder,
-            $"{folder} holds no adapter: neither {PeftReader.ConfigFileName} nor a .safetensors file.");
+            $"{folder} holds no adapter: neither {PeftReader.ConfigFileName} nor a .safetensors file.{hint}");
     }
 
     private static LoraAdapter LoadFile(string file, string? name, string? loadedPath = null)

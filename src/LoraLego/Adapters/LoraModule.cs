@@ -12,7 +12,8 @@ namespace LoraLego.Adapters;
 /// </summary>
 public sealed class LoraModule
 {
-    private double? _deltaNorm;
+    // Boxed so that publishing the cached value is one reference write (safe when modules are read in parallel).
+    private object? _deltaNorm;
 
     internal LoraModule(LoraAdapter adapter, string name, ModuleKind kind, TensorInfo a, TensorInfo b, double alpha, double scale, string? alphaKey)
     {
@@ -80,7 +81,7 @@ public sealed class LoraModule
     /// Frobenius norm of Scale·B·A from the factors: ‖BA‖²_F = trace((BᵀB)(AAᵀ)), two r×r Gram
     /// matrices instead of the out×in product. Computed on first use (reads the tensors), then cached.
     /// </summary>
-    public double DeltaNorm => _deltaNorm ??= ComputeDeltaNorm();
+    public double DeltaNorm => (double)(_deltaNorm ??= ComputeDeltaNorm());
 
     /// <summary>
     /// The module's rank-1 units as float32, unit-major (row i of A = a_i, row i of BT = column i of B),

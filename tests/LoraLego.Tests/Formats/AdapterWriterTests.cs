@@ -149,6 +149,16 @@ public class AdapterWriterTests
         var written = AdapterLoader.Load(target);
         Assert.Equal(new[] { ModuleKind.Conv, ModuleKind.Embedding }, written.Modules.Select(m => m.Kind));
         AssertSameDeltas(source, written, 1e-6);
+
+        // kohya keeps the conv kernel too, and has no embeddings to offer.
+        var conv = source.Modules[0];
+        var kohya = AdapterWriter.Write(tmp.Combine("conv.safetensors"), new[] { OutputModule.Like(conv, 2) }, (_, _) => conv.ReadUnits(),
+            new AdapterWriteOptions { Format = AdapterFormat.Kohya });
+        var (_, kHeader) = Header(kohya);
+        Assert.Equal("[2,3,3,3]", kHeader["lora_unet_down_0_conv1.lora_down.weight"].GetProperty("shape").GetRawText());
+        Assert.True(Dense.RelativeError(Dense.Delta(AdapterLoader.Load(kohya).Modules[0]), Dense.Delta(conv)) < 1e-6);
+        var e = Assert.Throws<AdapterException>(() => Rewrite(source, tmp.Combine("emb.safetensors"), new AdapterWriteOptions { Format = AdapterFormat.Kohya }));
+        Assert.Equal(("OutputFormatNotSupported", "embed"), (e.ErrorId, e.Module));
     }
 
     [Fact]

@@ -241,6 +241,12 @@ public class PeftReaderTests
         Directory.CreateDirectory(empty);
         Assert.Equal("AdapterNotFound", LoadFails(empty).ErrorId);
 
+        // A folder of adapter folders: the message says how to load them.
+        TestFiles.WritePeft(Path.Combine(empty, "one"), TestFiles.PeftConfig(2, 2), TestFiles.PeftLinear("l.q_proj", 2, 8, 8, 1));
+        var parent = LoadFails(empty);
+        Assert.Equal("AdapterNotFound", parent.ErrorId);
+        Assert.Contains(Path.Combine(empty, "*"), parent.Message);
+
         var configOnly = tmp.Combine("config-only");
         Directory.CreateDirectory(configOnly);
         File.WriteAllText(Path.Combine(configOnly, "adapter_config.json"), TestFiles.PeftConfig(2, 2));
