@@ -44,6 +44,7 @@ public sealed class SafeTensorWriter : IDisposable
         specs = new TensorSpec[tensors.Count];
         byteLengths = new long[tensors.Count];
         var names = new HashSet<string>(StringComparer.Ordinal);
+        long totalBytes = 0;
         for (int i = 0; i < specs.Length; i++)
         {
             TensorSpec spec = tensors[i] ?? throw new ArgumentException($"tensor spec {i} is null", nameof(tensors));
@@ -63,6 +64,12 @@ public sealed class SafeTensorWriter : IDisposable
                 throw Fail(SafeTensorsErrorKind.InvalidTensorSpec, spec.Name, $"{spec} has no valid byte size ({sizeError})");
             }
 
+            if (bytes > long.MaxValue - totalBytes)
+            {
+                throw Fail(SafeTensorsErrorKind.InvalidTensorSpec, spec.Name, "the tensors together overflow a 64-bit byte count");
+            }
+
+            totalBytes += bytes;
             specs[i] = spec;
             byteLengths[i] = bytes;
         }

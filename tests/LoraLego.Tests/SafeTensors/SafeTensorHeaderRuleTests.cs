@@ -52,7 +52,9 @@ public class SafeTensorHeaderRuleTests
         var bytes = new byte[8 + 10];
         BinaryPrimitives.WriteUInt64LittleEndian(bytes, 50_000_000UL); // under the cap, over the file
         File.WriteAllBytes(path, bytes);
+        long before = GC.GetAllocatedBytesForCurrentThread();
         SafeTensorAssert.OpenFails(SafeTensorsErrorKind.HeaderOutOfBounds, path);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1_000_000, "the claimed 50 MB header was never allocated");
     }
 
     [Fact]

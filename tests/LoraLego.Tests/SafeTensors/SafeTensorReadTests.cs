@@ -142,7 +142,9 @@ public class SafeTensorReadTests
         }
 
         SafeTensorFile file = SafeTensorFile.Open(path);
+        long before = GC.GetAllocatedBytesForCurrentThread();
         SafeTensorAssert.Fails(SafeTensorsErrorKind.TensorTooLarge, path, () => file.ReadRaw(file.GetTensor("x")), "x", LoraErrorCategory.InvalidOperation);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1_000_000);
     }
 
     [Fact]

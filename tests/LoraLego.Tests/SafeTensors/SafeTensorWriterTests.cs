@@ -200,6 +200,17 @@ public class SafeTensorWriterTests
     }
 
     [Fact]
+    public void SpecsWhoseTotalOverflowsAreInvalidTensorSpec()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("total.safetensors");
+        // 2^60 - 1 bytes each is valid alone (its bit count fits 64 bits); eight fit, the ninth pushes the total past 2^63 - 1.
+        TensorSpec[] specs = Enumerable.Range(0, 9).Select(i => new TensorSpec("t" + i, SafeTensorDType.U8, new[] { (1L << 60) - 1 })).ToArray();
+        SafeTensorAssert.Fails(SafeTensorsErrorKind.InvalidTensorSpec, path, () => new SafeTensorWriter(path, specs, null), "t8");
+        Assert.Empty(Directory.GetFiles(dir.Path));
+    }
+
+    [Fact]
     public void SubByteSpecOfPartialBytesIsInvalidTensorSpec()
     {
         using var dir = new TempDirectory();
