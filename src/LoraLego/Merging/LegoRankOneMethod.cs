@@ -49,7 +49,8 @@ public sealed class LegoRankOneMethod : IMergeMethod
             }
         }
 
-        var ordered = best!.OrderBy(c => c.Members[0]).ToArray();
+        // Output order follows the clusters' first members, so it does not depend on k-means' labels.
+        var ordered = best!.OrderBy(c => c.Members.Count == 0 ? int.MaxValue : c.Members[0]).ToArray();
         var a = new float[(long)ordered.Length * pool.InFeatures];
         var bt = new float[(long)ordered.Length * pool.OutFeatures];
         for (int j = 0; j < ordered.Length; j++) terms.WriteUnit(ordered[j], a, bt, j);

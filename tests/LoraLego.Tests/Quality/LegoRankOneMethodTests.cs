@@ -72,6 +72,36 @@ public class LegoRankOneMethodTests
     }
 
     [Fact]
+    public void UntrainedLorasWithZeroBMergeToZeroUnits()
+    {
+        // PEFT initialises B to zero: every unit is the zero matrix. The merge must still deliver k units.
+        var rng = new Random(8);
+        var x = RankOneTestData.RandomBlock(rng, 6, 4, 3, 1.0);
+        var y = RankOneTestData.RandomBlock(rng, 6, 4, 3, 1.0);
+        Array.Clear(x.BT, 0, x.BT.Length);
+        Array.Clear(y.BT, 0, y.BT.Length);
+        var merged = Merge(2, 0, x, y);
+        Assert.Equal(2, merged.Count);
+        Assert.Equal(0, RankOneTestData.Dense(merged).FrobeniusNorm());
+    }
+
+    [Fact]
+    public void ZeroUnitsAmongLiveOnesDoNotDisturbTheResult()
+    {
+        var rng = new Random(9);
+        var live = RankOneTestData.RandomBlock(rng, 7, 5, 3, 1.0);
+        var dead = RankOneTestData.RandomBlock(rng, 7, 5, 3, 1.0);
+        Array.Clear(dead.BT, 0, dead.BT.Length);
+        var sum = RankOneTestData.Dense(live);
+        var svd = sum.Svd();
+        var best = svd.S[0] * svd.U.Column(0).OuterProduct(svd.VT.Row(0));
+
+        // One cluster: whatever the zero units do, the centroid is the top singular term of the live sum.
+        var merged = RankOneTestData.Dense(Merge(1, 4, live, dead));
+        Assert.True((merged - best).FrobeniusNorm() < 1e-4 * svd.S[0]);
+    }
+
+    [Fact]
     public void RankBelowOneIsRefusedWithItsErrorId()
     {
         var block = RankOneTestData.RandomBlock(new Random(6), 5, 5, 2, 1.0);
