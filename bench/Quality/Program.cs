@@ -5,23 +5,33 @@ using System.Linq;
 using LoraLego.Bench.Quality;
 using LoraLego.Bench.Quality.Report;
 
-// dotnet run -c Release --project bench/Quality -- [--quick] [--threads N] [--set Name=value]... [--out file.md] [--adapters folder | --in-memory]
+// dotnet run -c Release --project bench/Quality -- [--quick] [--threads N] [--set Name=value]... [--out file.md] [--adapters folder | --in-memory] [--real fixtures-folder]
 var config = args.Contains("--quick") ? QualityConfig.Quick : QualityConfig.Full;
 int threads = 1;
 string output = Path.Combine("bench", "results", args.Contains("--quick") ? "quality-quick.md" : "quality.md");
 string? adapters = args.Contains("--in-memory") ? null : Path.Combine("bench", "results", "adapters");
+string? realFixtures = null;
 for (int i = 0; i < args.Length; i++)
 {
     string Value() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value.");
     switch (args[i])
     {
         case "--quick": case "--in-memory": break;
+        case "--real": realFixtures = Value(); break;
         case "--set": config = ConfigOverrides.Apply(config, Value()); break;
         case "--threads": threads = int.Parse(Value(), System.Globalization.CultureInfo.InvariantCulture); break;
         case "--out": output = Value(); break;
         case "--adapters": adapters = Value(); break;
-        default: throw new ArgumentException($"Unknown argument '{args[i]}'. Usage: [--quick] [--threads N] [--set Name=value]... [--out file.md] [--adapters folder | --in-memory]");
+        default: throw new ArgumentException($"Unknown argument '{args[i]}'. Usage: [--quick] [--threads N] [--set Name=value]... [--out file.md] [--adapters folder | --in-memory] [--real fixtures-folder]");
     }
+}
+
+if (realFixtures is not null)
+{
+    // Only the real-adapter fidelity check (no training).
+    string table = RealAdapterFidelity.Run(realFixtures, new[] { 4, 8, 16 }, line => Console.Error.WriteLine(line));
+    Console.WriteLine(table);
+    return;
 }
 
 var missing = MergeCatalog.MainGrid().Concat(MergeCatalog.Pruning()).Where(v => !v.IsAvailable).Select(v => v.Method).Distinct().ToList();
