@@ -32,6 +32,14 @@ internal sealed record QualityConfig
 
     public int Rank { get; init; } = 4;
     public double Alpha { get; init; } = 8;
+
+    /// <summary>
+    /// 1: every LoRA has α = <see cref="Alpha"/>. Otherwise task t gets α·Spread^((t mod 3) − 1), i.e.
+    /// α/Spread, α, α·Spread in turn: LoRAs of unequal size, as real adapters often are.
+    /// </summary>
+    public double AlphaSpread { get; init; } = 1;
+
+    public double AlphaOf(int task) => Alpha * System.Math.Pow(AlphaSpread, (task % 3) - 1);
     /// <summary>LoRA on the output layer too (the two hidden layers always carry one).</summary>
     public bool LoraOnOutputLayer { get; init; } = true;
     public int LoraEpochs { get; init; } = 25;

@@ -47,6 +47,16 @@ internal sealed class SeedWorld
 
     public double[] SingleValidationAccuracy { get; }
 
+    /// <summary>‖ΔW‖_F of each task's LoRA over all its layers (how unequal the inputs of a merge are).</summary>
+    public double[] LoraNorms => Loras.Select(l => Math.Sqrt(l.Where(b => b is not null).Sum(b => Frobenius2(UnitBlocks.Dense(b!))))).ToArray();
+
+    private static double Frobenius2(double[,] m)
+    {
+        double s = 0;
+        foreach (double v in m) s += v * v;
+        return s;
+    }
+
     /// <summary>
     /// Trains everything for one seed. With <paramref name="adapterRoot"/>, each LoRA is written as a PEFT
     /// adapter (seed{s}/task{t}) through the project's writer and the merges use what the reader loads back.
@@ -68,7 +78,7 @@ internal sealed class SeedWorld
         for (int t = 0; t < taskCount; t++)
         {
             tasks[t] = generator.Specialised(seed, t);
-            var lora = NewLora(config, net, new SeededRandom(seed * 1009 + t * 17 + 3));
+            var lora = NewLora(config, net, config.AlphaOf(t), new SeededRandom(seed * 1009 + t * 17 + 3));
             MiniBatchTrainer.TrainLora(net, tasks[t].Train, lora, config.LoraEpochs, config.Batch, config.LoraLearningRate, seed * 1009 + t * 17 + 4);
             loras[t] = lora.Select(u => (UnitBlock?)u).ToArray();
             if (adapterRoot is not null)
@@ -87,7 +97,7 @@ internal sealed class SeedWorld
     }
 
     /// <summary>PEFT's initialisation: A kaiming-uniform (bound 1/√in), B zero, scale α/r.</summary>
-    private static UnitBlock[] NewLora(QualityConfig config, Network net, SeededRandom rng)
+    private static UnitBlock[] NewLora(QualityConfig config, Network net, double alpha, SeededRandom rng)
     {
         int layers = config.LoraOnOutputLayer ? net.Layers : net.Layers - 1;
         var blocks = new UnitBlock[net.Layers];
@@ -97,7 +107,7 @@ internal sealed class SeedWorld
             int din = net.InFeatures(l), dout = net.OutFeatures(l);
             bool trained = l < layers;
             var a = trained ? rng.UniformArray(r * din, 1.0 / Math.Sqrt(din)) : new float[0];
-            var scale = Enumerable.Repeat(config.Alpha / r, trained ? r : 0).ToArray();
+            var scale = Enumerable.Repeat(alpha / r, trained ? r : 0).ToArray();
             blocks[l] = new UnitBlock(din, dout, a, new float[scale.Length * dout], scale);
         }
 

@@ -19,7 +19,7 @@ internal static class MarkdownReport
         md.AppendLine();
         md.AppendLine(inv, $"Reproduce: `{command}`");
         md.AppendLine();
-        md.AppendLine(inv, $"Setup: MLP {string.Join("→", config.Dims)} (ReLU); LoRA rank r = {config.Rank}, α = {config.Alpha} on {(config.LoraOnOutputLayer ? "all three" : "the two hidden")} Linear layers; seeds {string.Join(", ", config.Seeds)}; tasks per seed {config.TaskCounts.Max()}; " +
+        md.AppendLine(inv, $"Setup: MLP {string.Join("→", config.Dims)} (ReLU); LoRA rank r = {config.Rank}, α = {config.Alpha}{(config.AlphaSpread != 1 ? $" (÷/× {config.AlphaSpread} by task)" : "")} on {(config.LoraOnOutputLayer ? "all three" : "the two hidden")} Linear layers; seeds {string.Join(", ", config.Seeds)}; tasks per seed {config.TaskCounts.Max()}; " +
             $"{config.TaskTrainSamples} train / {config.ValidationSamples} validation / {config.TestSamples} test samples per task; output-scale grid {{{string.Join(", ", config.ScaleGrid.Select(s => s.ToString(inv)))}, T}}.");
         md.AppendLine();
         md.AppendLine(adapterRoot is null
@@ -28,10 +28,13 @@ internal static class MarkdownReport
         if (missingMethods.Count > 0) md.AppendLine().AppendLine(inv, $"Not in this build's registry (skipped): {string.Join(", ", missingMethods)}.");
         md.AppendLine();
 
-        md.AppendLine("| seed | base net, generic task | base net on the tasks (mean) | own LoRA on its task (mean, min) |");
-        md.AppendLine("|---:|---:|---:|---:|");
+        md.AppendLine("| seed | base net, generic task | base net on the tasks (mean) | own LoRA on its task (mean, min) | LoRA ‖ΔW‖_F (min–max) |");
+        md.AppendLine("|---:|---:|---:|---:|---:|");
         foreach (var w in worlds)
-            md.AppendLine(inv, $"| {w.Seed} | {w.GenericAccuracy:F3} | {w.BaseAccuracy.Average():F3} | {w.SingleTestAccuracy.Average():F3}, {w.SingleTestAccuracy.Min():F3} |");
+        {
+            var norms = w.LoraNorms;
+            md.AppendLine(inv, $"| {w.Seed} | {w.GenericAccuracy:F3} | {w.BaseAccuracy.Average():F3} | {w.SingleTestAccuracy.Average():F3}, {w.SingleTestAccuracy.Min():F3} | {norms.Min():F2}–{norms.Max():F2} |");
+        }
         md.AppendLine();
 
         var main = results.Where(r => r.Section == GridRunner.MainSection).ToList();
@@ -63,17 +66,19 @@ internal static class MarkdownReport
 
         if (main.Any(r => r.Label == "Svd"))
         {
-            Paired(md, main, "Svd", Labels(main).Where(l => l != "Svd"), best: true,
+            Paired(md, main, "Svd", Labels(main).Where(l => l != "Svd"), r => r.Score.BestScaleScores.Average(),
                 "Paired difference to Svd at the same T and k, **best scale** for each (per seed: the method's mean score minus Svd's; mean ± std over seeds; in brackets the seeds where the method is ahead):");
-            Paired(md, main, "Svd", Labels(main).Where(l => l != "Svd"), best: false,
+            Paired(md, main, "Svd", Labels(main).Where(l => l != "Svd"), r => r.Score.DefaultScores.Average(),
                 "The same at the **default scale** (each method's output as it comes, no tuning):");
         }
 
         var lego = Labels(main).FirstOrDefault(l => l.StartsWith("Lego (defaults)", StringComparison.Ordinal));
         if (lego is not null)
         {
-            Paired(md, main, lego, Labels(main).Where(l => l.StartsWith("LegoRankOne", StringComparison.Ordinal)), best: true,
+            Paired(md, main, lego, Labels(main).Where(l => l.StartsWith("LegoRankOne", StringComparison.Ordinal)), r => r.Score.BestScaleScores.Average(),
                 "LegoRankOne against Lego (defaults), best scale each:");
+            Paired(md, main, "Svd", new[] { lego }.Concat(Labels(main).Where(l => l.StartsWith("LegoRankOne", StringComparison.Ordinal))), r => r.Score.BestScaleScores.Min(),
+                "**Worst task** (the lowest of the T tasks' scores, best scale), paired against Svd:");
         }
 
         var worst = main.Where(r => r.K == config.Rank).ToList();
@@ -136,7 +141,7 @@ internal static class MarkdownReport
         return md.ToString();
     }
 
-    private static void Paired(StringBuilder md, IReadOnlyList<GridResult> main, string reference, IEnumerable<string> labels, bool best, string title)
+    private static void Paired(StringBuilder md, IReadOnlyList<GridResult> main, string reference, IEnumerable<string> labels, Func<GridResult, double> metric, string title)
     {
         var inv = CultureInfo.InvariantCulture;
         var points = main.Select(r => (r.T, r.K)).Distinct().OrderBy(p => p.T).ThenBy(p => p.K).ToArray();
@@ -144,13 +149,12 @@ internal static class MarkdownReport
         md.AppendLine();
         md.AppendLine("| method | " + string.Join(" | ", points.Select(p => $"T={p.T}, k={p.K}")) + " |");
         md.AppendLine("|---|" + string.Concat(points.Select(_ => "---:|")));
-        double Mean(GridResult r) => best ? r.Score.BestScaleScores.Average() : r.Score.DefaultScores.Average();
         foreach (string label in labels)
         {
             var cells = points.Select(p =>
             {
                 var diffs = main.Where(r => r.T == p.T && r.K == p.K && r.Label == label)
-                    .Join(main.Where(r => r.T == p.T && r.K == p.K && r.Label == reference), r => r.Seed, r => r.Seed, (m, x) => Mean(m) - Mean(x))
+                    .Join(main.Where(r => r.T == p.T && r.K == p.K && r.Label == reference), r => r.Seed, r => r.Seed, (m, x) => metric(m) - metric(x))
                     .ToArray();
                 var st = SeedStats.Of(diffs);
                 return string.Format(inv, "{0} ± {1:F3} ({2}/{3})", Signed(st.Mean), st.Std, diffs.Count(d => d > 0), diffs.Length);
