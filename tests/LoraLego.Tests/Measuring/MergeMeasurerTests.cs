@@ -97,6 +97,28 @@ public class MergeMeasurerTests
     }
 
     [Fact]
+    public void EmptyMergedBlockKeepsNothing()
+    {
+        var source = RandomBlock(new Random(5), 12, 9, 3, 1.0);
+        var empty = new UnitBlock(9, 12, Array.Empty<float>(), Array.Empty<float>(), Array.Empty<double>());
+        var m = MergeMeasurer.Measure(Input("empty", source), empty);
+        Assert.Equal(1.0, m.RelativeError, 12);
+        Assert.Equal(0.0, m.EnergyCaptured);
+        Assert.Equal(0.0, m.EffectiveRank);
+        Assert.Equal(0.0, m.Sources[0].Retention);
+        Assert.True(double.IsNaN(m.Sources[0].Cosine));
+    }
+
+    [Fact]
+    public void MergedBlockOfAnotherShapeIsRefused()
+    {
+        var source = RandomBlock(new Random(5), 12, 9, 3, 1.0);
+        var ex = Assert.Throws<LoraLego.Diagnostics.LoraLegoException>(() => MergeMeasurer.Measure(Input("model.x", source), RandomBlock(new Random(6), 9, 12, 3, 1.0)));
+        Assert.Equal("MeasureShapeMismatch", ex.ErrorId);
+        Assert.Contains("model.x", ex.Message);
+    }
+
+    [Fact]
     public void ZeroSumGivesNaNRatiosNotExceptions()
     {
         var b = Block(new[] { E(3, 0) }, new[] { E(2, 0) }, new[] { 1.0 });

@@ -136,6 +136,22 @@ public class TaskVectorMethodTests
         Assert.True(RelativeDifference(FromRowMajor(dense, 320, 256), Reference(method, input, options)) < 1e-4);
     }
 
+    [Theory]
+    [InlineData("ties")]
+    [InlineData("dare")]
+    public async System.Threading.Tasks.Task ResultDoesNotDependOnTheNumberOfThreads(string method)
+    {
+        // Parallel.For runs on the current scheduler: an exclusive scheduler forces one thread.
+        var rng = new Random(22);
+        var input = Input("threads", RandomBlock(rng, 300, 260, 6, 1.0), RandomBlock(rng, 300, 260, 4, 0.8));
+        var options = new MergeOptions { Density = 0.4, Seed = 5, Rank = 6 };
+        var parallel = Create(method).Merge(input, options, None);
+        var exclusive = new System.Threading.Tasks.ConcurrentExclusiveSchedulerPair().ExclusiveScheduler;
+        var single = await System.Threading.Tasks.Task.Factory.StartNew(() => Create(method).Merge(input, options, None), None, System.Threading.Tasks.TaskCreationOptions.None, exclusive);
+        Assert.Equal(parallel.A, single.A);
+        Assert.Equal(parallel.BT, single.BT);
+    }
+
     [Fact]
     public void SameSeedGivesIdenticalUnitsAndAnotherSeedDoesNot()
     {

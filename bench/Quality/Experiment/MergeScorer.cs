@@ -1,0 +1,62 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using LoraLego.Bench.Quality.Model;
+using LoraLego.Bench.Quality.Training;
+using LoraLego.Merging;
+using LoraLego.Units;
+
+namespace LoraLego.Bench.Quality;
+
+/// <summary>The outcome of one merge on one seed: normalised test scores per task at the default and at the best scale.</summary>
+internal sealed record MergeScore(double[] DefaultScores, double[] BestScaleScores, double BestScale, int MergedRank);
+
+/// <summary>
+/// Merges a set of LoRAs module by module through the engine and scores the result: score of a task =
+/// accuracy with the merged adapter / accuracy with the task's own LoRA (the paper's normalised score).
+/// The best global output scale is picked on the validation split (mean normalised score over tasks)
+/// and reported on the test split, so the scale is not tuned on what is reported.
+/// </summary>
+internal static class MergeScorer
+{
+    public static UnitBlock?[] Merge(Network net, IReadOnlyList<UnitBlock?[]> loras, MergeVariant variant, int? rank, int seed)
+    {
+        var method = MergeMethodRegistry.Get(variant.Method);
+        var options = variant.Options(rank, seed);
+        var merged = new UnitBlock?[net.Layers];
+        for (int l = 0; l < net.Layers; l++)
+        {
+            var sources = loras.Select(x => x[l]).Where(b => b is { Count: > 0 }).Select(b => b!).ToList();
+            if (sources.Count == 0) continue;
+            var input = new ModuleMergeInput(net.ModuleName(l), net.InFeatures(l), net.OutFeatures(l), sources);
+            merged[l] = method.Merge(input, options, CancellationToken.None);
+        }
+
+        return merged;
+    }
+
+    public static MergeScore Score(SeedWorld world, IReadOnlyList<int> tasks, UnitBlock?[] merged, IEnumerable<double> scaleGrid)
+    {
+        double ValScore(double scale) => tasks.Average(t =>
+            Evaluation.Accuracy(world.Base, world.Tasks[t].Validation, merged, scale) / world.SingleValidationAccuracy[t]);
+
+        double bestScale = 1.0, bestVal = double.NegativeInfinity;
+        foreach (double s in scaleGrid.Distinct().OrderBy(s => s))
+        {
+            double v = ValScore(s);
+            if (v > bestVal + 1e-12)
+            {
+                bestVal = v;
+                bestScale = s;
+            }
+        }
+
+        double[] Test(double scale) => tasks.Select(t =>
+            Evaluation.Accuracy(world.Base, world.Tasks[t].Test, merged, scale) / world.SingleTestAccuracy[t]).ToArray();
+
+        int rank = merged.Max(b => b?.Count ?? 0);
+        var atDefault = Test(1.0);
+        return new MergeScore(atDefault, bestScale == 1.0 ? atDefault : Test(bestScale), bestScale, rank);
+    }
+}
