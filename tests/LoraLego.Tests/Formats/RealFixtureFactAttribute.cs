@@ -36,3 +36,12 @@ internal static class RealFixtures
         return null;
     }
 }
+
+/// <summary>A theory that needs the real adapters; skipped, saying why, when they are absent.</summary>
+public sealed class RealFixtureTheoryAttribute : TheoryAttribute
+{
+    public RealFixtureTheoryAttribute()
+    {
+        if (RealFixtures.Root is null) Skip = $"Real fixtures not found (looked for ../shared/fixtures/real above {AppContext.BaseDirectory}).";
+    }
+}

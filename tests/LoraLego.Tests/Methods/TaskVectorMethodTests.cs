@@ -220,7 +220,7 @@ public class TaskVectorMethodTests
         return (input, new MergeOptions { Density = 0.4, SignElection = election, Seed = 42 });
     }
 
-    private static Matrix<double> Reference(string method, ModuleMergeInput input, MergeOptions options)
+    internal static Matrix<double> Reference(string method, ModuleMergeInput input, MergeOptions options)
     {
         var deltas = input.Sources.Select(Delta).ToList();
         double d = options.Density;
