@@ -287,3 +287,34 @@ Describe 'Tab completion' {
         (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be 'Kohya'
     }
 }
+
+Describe 'Views of the pipeline objects' {
+    BeforeAll {
+        $script:Samples = Get-LoraAdapter (Join-Path $script:Adapters '*')
+        $script:Units = $script:Samples | Split-LoraMsu
+        $script:Centroids = $script:Units | Invoke-LoraCluster -K 2
+        $script:Merged = $script:Units | Merge-LoraAdapter -Path (Join-Path $TestDrive 'views') -Method Svd -Rank 2 -PassThru
+    }
+
+    It 'shows <Name> as a table that fits 120 columns and as a list, never printing vectors' -ForEach @(
+        @{ Name = 'units'; Get = { $script:Units | Select-Object -First 3 } }
+        @{ Name = 'centroids'; Get = { $script:Centroids | Select-Object -First 3 } }
+        @{ Name = 'module measurements'; Get = { $script:Merged | Measure-LoraMerge -Source $script:Samples } }
+        @{ Name = 'a summary'; Get = { Measure-LoraMerge $script:Merged $script:Samples -Summary } }
+        @{ Name = 'source retentions'; Get = { (Measure-LoraMerge $script:Merged $script:Samples -Summary).Sources } }
+    ) {
+        $objects = & $Get
+        $table = $objects | Format-Table | Out-String -Width 120
+        $table | Should -Not -BeNullOrEmpty
+        ($table -split "`n" | Where-Object { $_.TrimEnd().Length -gt 120 }) | Should -BeNullOrEmpty
+        $table | Should -Not -Match 'LoraLego\.Pipeline\.'
+        $list = $objects | Format-List | Out-String -Width 120
+        $list | Should -Not -Match 'LoraLego\.Pipeline\.SourceRetention'
+        $list | Should -Not -Match '\{-?\d+\.\d+, -?\d+\.\d+, -?\d+\.\d+'
+    }
+
+    It 'uses its own table view for units by default' {
+        $default = $script:Units | Select-Object -First 2 | Out-String -Width 120
+        $default | Should -Match 'Adapter\s+Module\s+Index\s+Scale\s+Norm\s+Method\s+Members'
+    }
+}
