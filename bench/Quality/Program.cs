@@ -10,15 +10,27 @@ using LoraLego.Bench.Quality.Samples;
 //   samples <dir>                                   regenerate the module's sample set (build.ps1 -Task Samples)
 //   eval --tasks <dir> --adapter <dir>... [--json]  score adapters on the sample tasks (samples/demo.ps1)
 //   slice [--seed N]                                a seconds-long seeded slice, as JSON (tests/pester/Quality.Tests.ps1)
-if (args.Length > 0 && args[0] == "samples")
+if (args.Length > 0 && args[0] is "samples" or "eval" or "slice")
 {
-    if (args.Length != 2) throw new ArgumentException("Usage: samples <samples folder>");
-    SampleSet.Write(args[1], Console.Error.WriteLine);
-    return 0;
+    try
+    {
+        switch (args[0])
+        {
+            case "eval": return SampleEvaluator.Run(args[1..]);
+            case "slice": return QualitySlice.Run(args[1..]);
+            default:
+                if (args.Length != 2) throw new ArgumentException("Usage: samples <samples folder>");
+                SampleSet.Write(args[1], Console.Error.WriteLine);
+                return 0;
+        }
+    }
+    catch (Exception ex) when (ex is ArgumentException or IOException or FormatException or LoraLego.Diagnostics.LoraLegoException)
+    {
+        // Scripts (demo.ps1, Quality.Tests.ps1) get the reason on stderr and a failing exit code, not a stack trace.
+        Console.Error.WriteLine($"{args[0]}: {ex.Message}");
+        return 1;
+    }
 }
-
-if (args.Length > 0 && args[0] == "eval") return SampleEvaluator.Run(args[1..]);
-if (args.Length > 0 && args[0] == "slice") return QualitySlice.Run(args[1..]);
 
 // dotnet run -c Release --project bench/Quality -- [--quick] [--threads N] [--set Name=value]... [--out file.md] [--adapters folder | --in-memory] [--real fixtures-folder]
 var config = args.Contains("--quick") ? QualityConfig.Quick : QualityConfig.Full;
