@@ -8,8 +8,10 @@
     Test    : Build and Package, then xunit (engine) and Pester (module) with one closing line "N passed, N failed, N skipped".
     Package : Build, then out/package/LoraLego.<version>.nupkg (Compress-PSResource), installable with
               Install-PSResource / Save-PSResource from any repository that serves that folder.
-    Demo    : Build, then runs samples/demo.ps1 against the sample adapters shipped in samples/.
-    Samples : regenerates the sample adapters in samples/ (deterministic, byte-identical).
+    Demo    : Build, then runs samples/demo.ps1 against the sample adapters shipped in samples/ and scores
+              its merges on the sample tasks with bench/Quality's evaluator.
+    Samples : regenerates samples/ (adapters/: three LoRAs trained by bench/Quality; tasks/: the frozen base
+              network and each task's held-out test split, for the demo's evaluator); deterministic, byte-identical.
 #>
 [CmdletBinding()]
 param(
@@ -164,10 +166,17 @@ switch ($Task) {
     }
     'Demo' {
         Invoke-Build
-        & dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $root 'samples/demo.ps1') -ModulePath $moduleOut
+        # Invoke-Build compiled the whole solution, the quality benchmark (the demo's evaluator) included.
+        $evaluator = Join-Path $root "bench/Quality/bin/$Configuration/net10.0/LoraLego.Bench.Quality.dll"
+        & dotnet pwsh -NoProfile -NonInteractive -File (Join-Path $root 'samples/demo.ps1') -ModulePath $moduleOut -Evaluator $evaluator
         if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
     }
     'Samples' {
-        Invoke-Native dotnet @('run', '--project', (Join-Path $root 'tools/SampleGen/SampleGen.csproj'), '-c', $Configuration, '--', (Join-Path $root 'samples'))
+        # Trained by the quality benchmark (bench/Quality, 'samples' mode): stale files must not survive a rename.
+        foreach ($folder in 'adapters', 'tasks') {
+            $path = Join-Path $root "samples/$folder"
+            if (Test-Path $path) { Remove-Item $path -Recurse -Force }
+        }
+        Invoke-Native dotnet @('run', '--project', (Join-Path $root 'bench/Quality/LoraLego.Bench.Quality.csproj'), '-c', $Configuration, '--', 'samples', (Join-Path $root 'samples'))
     }
 }

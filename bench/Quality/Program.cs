@@ -4,6 +4,33 @@ using System.IO;
 using System.Linq;
 using LoraLego.Bench.Quality;
 using LoraLego.Bench.Quality.Report;
+using LoraLego.Bench.Quality.Samples;
+
+// Modes other than the grid (first argument):
+//   samples <dir>                                   regenerate the module's sample set (build.ps1 -Task Samples)
+//   eval --tasks <dir> --adapter <dir>... [--json]  score adapters on the sample tasks (samples/demo.ps1)
+//   slice [--seed N]                                a seconds-long seeded slice, as JSON (tests/pester/Quality.Tests.ps1)
+if (args.Length > 0 && args[0] is "samples" or "eval" or "slice")
+{
+    try
+    {
+        switch (args[0])
+        {
+            case "eval": return SampleEvaluator.Run(args[1..]);
+            case "slice": return QualitySlice.Run(args[1..]);
+            default:
+                if (args.Length != 2) throw new ArgumentException("Usage: samples <samples folder>");
+                SampleSet.Write(args[1], Console.Error.WriteLine);
+                return 0;
+        }
+    }
+    catch (Exception ex) when (ex is ArgumentException or IOException or FormatException or LoraLego.Diagnostics.LoraLegoException)
+    {
+        // Scripts (demo.ps1, Quality.Tests.ps1) get the reason on stderr and a failing exit code, not a stack trace.
+        Console.Error.WriteLine($"{args[0]}: {ex.Message}");
+        return 1;
+    }
+}
 
 // dotnet run -c Release --project bench/Quality -- [--quick] [--threads N] [--set Name=value]... [--out file.md] [--adapters folder | --in-memory] [--real fixtures-folder]
 var config = args.Contains("--quick") ? QualityConfig.Quick : QualityConfig.Full;
@@ -31,7 +58,7 @@ if (realFixtures is not null)
     // Only the real-adapter fidelity check (no training).
     string table = RealAdapterFidelity.Run(realFixtures, new[] { 4, 8, 16 }, line => Console.Error.WriteLine(line));
     Console.WriteLine(table);
-    return;
+    return 0;
 }
 
 var missing = MergeCatalog.MainGrid().Concat(MergeCatalog.Pruning()).Where(v => !v.IsAvailable).Select(v => v.Method).Distinct().ToList();
@@ -48,3 +75,4 @@ Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(output))!);
 File.WriteAllText(output, markdown);
 Console.WriteLine(markdown);
 Console.Error.WriteLine($"Written to {output}");
+return 0;

@@ -14,42 +14,44 @@ BeforeAll {
 Describe 'Get-LoraAdapter on the samples' {
     It 'loads the three samples with their ranks and alphas' {
         $a = Get-LoraAdapter -Path (Join-Path $script:Adapters '*')
-        $a.Name | Should -Be @('alpha', 'beta', 'gamma')
+        $a.Name | Should -Be @('task-a', 'task-b', 'task-c')
         $a | ForEach-Object { $_ | Should -BeOfType ([LoraLego.Adapters.LoraAdapter]) }
-        ($a | ForEach-Object Rank) | Should -Be @('4', '4', '8')
-        ($a | ForEach-Object Alpha) | Should -Be @(8, 16, 8)
-        ($a | ForEach-Object { $_.Modules[0].Scale }) | Should -Be @(2, 4, 1)
-        $a | ForEach-Object { $_.ModuleCount | Should -Be 8 }
+        # Written by the project's AdapterWriter, which folds each LoRA's scale into its factors (lora_alpha = r).
+        ($a | ForEach-Object Rank) | Should -Be @('4', '4', '4')
+        ($a | ForEach-Object Alpha) | Should -Be @(4, 4, 4)
+        ($a | ForEach-Object { $_.Modules[0].Scale }) | Should -Be @(1, 1, 1)
+        $a | ForEach-Object { $_.ModuleCount | Should -Be 3 }
     }
 
     It 'resolves wildcards inside names' {
-        $a = Get-LoraAdapter (Join-Path $script:Adapters '[ab]*')
-        $a.Name | Should -Be @('alpha', 'beta')
+        $a = Get-LoraAdapter (Join-Path $script:Adapters 'task-[ab]')
+        $a.Name | Should -Be @('task-a', 'task-b')
     }
 
     It 'takes folders piped from Get-ChildItem (PSPath binds to -LiteralPath)' {
         $a = Get-ChildItem $script:Adapters -Directory | Get-LoraAdapter
-        $a.Name | Should -Be @('alpha', 'beta', 'gamma')
-        $a[0].Path | Should -Be (Join-Path $script:Adapters 'alpha')
+        $a.Name | Should -Be @('task-a', 'task-b', 'task-c')
+        $a[0].Path | Should -Be (Join-Path $script:Adapters 'task-a')
     }
 
     It 'takes files piped from Get-ChildItem' {
         $a = Get-ChildItem $script:Adapters -Recurse -Filter adapter_model.safetensors | Get-LoraAdapter
         $a.Count | Should -Be 3
-        $a[2].Name | Should -Be 'gamma'
+        # -Recurse lists folders in file-system order, which is not sorted on every platform.
+        ($a.Name | Sort-Object) | Should -Be @('task-a', 'task-b', 'task-c')
     }
 
     It 'reads -LiteralPath without wildcard expansion' {
         $odd = Join-Path $TestDrive 'odd[1]'
         New-Item -ItemType Directory -Path $odd | Out-Null
-        Get-ChildItem (Join-Path $script:Adapters 'beta') | ForEach-Object { Copy-Item -LiteralPath $_.FullName -Destination $odd }
+        Get-ChildItem (Join-Path $script:Adapters 'task-b') | ForEach-Object { Copy-Item -LiteralPath $_.FullName -Destination $odd }
         $a = Get-LoraAdapter -LiteralPath $odd
         $a.Name | Should -Be 'odd[1]'
         $a.Rank | Should -Be '4'
     }
 
     It 'names the adapter with -Name' {
-        (Get-LoraAdapter (Join-Path $script:Adapters 'gamma') -Name 'g8').Name | Should -Be 'g8'
+        (Get-LoraAdapter (Join-Path $script:Adapters 'task-c') -Name 'c4').Name | Should -Be 'c4'
     }
 
     It 'declares its output type' {
@@ -61,18 +63,18 @@ Describe 'Get-LoraAdapter errors' {
     BeforeAll {
         $script:Broken = Join-Path $TestDrive 'broken'
         New-Item -ItemType Directory -Path $script:Broken | Out-Null
-        Copy-Item (Join-Path $script:Adapters 'alpha/adapter_model.safetensors') $script:Broken
+        Copy-Item (Join-Path $script:Adapters 'task-a/adapter_model.safetensors') $script:Broken
         Set-Content -Path (Join-Path $script:Broken 'adapter_config.json') -Value '{"peft_type": "LORA", "r": '
         $script:Pickle = Join-Path $TestDrive 'pickle'
         New-Item -ItemType Directory -Path $script:Pickle | Out-Null
-        Copy-Item (Join-Path $script:Adapters 'alpha/adapter_config.json') $script:Pickle
+        Copy-Item (Join-Path $script:Adapters 'task-a/adapter_config.json') $script:Pickle
         [System.IO.File]::WriteAllBytes((Join-Path $script:Pickle 'adapter_model.bin'), [byte[]](0x80, 0x02))
     }
 
     It 'writes one error for a broken adapter while the other inputs load' {
-        $inputs = (Join-Path $script:Adapters 'alpha'), $script:Broken, (Join-Path $script:Adapters 'gamma')
+        $inputs = (Join-Path $script:Adapters 'task-a'), $script:Broken, (Join-Path $script:Adapters 'task-c')
         $out = Get-LoraAdapter -Path $inputs -ErrorVariable errs -ErrorAction SilentlyContinue
-        $out.Name | Should -Be @('alpha', 'gamma')
+        $out.Name | Should -Be @('task-a', 'task-c')
         $errs.Count | Should -Be 1
         $errs[0].FullyQualifiedErrorId | Should -BeLike 'AdapterConfigInvalid,*'
         $errs[0].CategoryInfo.Category | Should -Be 'InvalidData'
@@ -141,14 +143,14 @@ Describe 'Views' {
         $lines = $text -split "`r?`n" | Where-Object { $_.Trim() }
         $lines[0] | Should -Match '^Name\s+Format\s+Rank\s+Alpha\s+Modules\s+Parameters\s+DType\s+Size'
         $lines | ForEach-Object { $_.TrimEnd().Length | Should -BeLessOrEqual 120 }
-        $text | Should -Match 'alpha\s+Peft\s+4\s+8\s+8\s+4,096\s+F32\s+18\.0 KB'
+        $text | Should -Match 'task-a\s+Peft\s+4\s+4\s+3\s+1,192\s+F32\s+5\.3 KB'
         $text | Should -Not -Match '\d\.\d{5,}'
     }
 
     It 'shows the list view with shapes of extra tensors, not their values' {
         $text = $script:All[0] | Format-List | Out-String -Width 120
-        $text | Should -Match 'TargetModules\s*:\s*q_proj, v_proj'
-        $text | Should -Match 'Scale\s*:\s*2'
+        $text | Should -Match 'TargetModules\s*:\s*fc1, fc2, head'
+        $text | Should -Match 'Scale\s*:\s*1'
         if ($script:HasRealFixtures) {
             $emotion = Get-LoraAdapter (Join-Path $script:RealFixtures 'gpt2/emotion-cls') | Format-List | Out-String -Width 200
             $emotion | Should -Match 'ExtraTensors\s*:\s*base_model\.model\.score\.weight F32\[6, 768\]'
@@ -158,9 +160,9 @@ Describe 'Views' {
     It 'shows modules as a table of shapes, ranks and scales without raw vectors' {
         $text = $script:All[2].Modules | Format-Table | Out-String -Width 120
         $text | Should -Match 'Name\s+Kind\s+In\s+Out\s+Rank\s+Alpha\s+Scale'
-        $text | Should -Match 'model\.layers\.0\.self_attn\.q_proj\s+Linear\s+64\s+64\s+8\s+8\s+1'
+        $text | Should -Match 'mlp\.fc1\s+Linear\s+32\s+64\s+4\s+4\s+1'
         $text | Should -Not -Match '\d\.\d{5,}'
         $text | Should -Not -Match '\{'
-        ($script:All[2].Modules[0] | Format-List | Out-String) | Should -Match 'AShape\s*:\s*\[8, 64\]'
+        ($script:All[2].Modules[0] | Format-List | Out-String) | Should -Match 'AShape\s*:\s*\[4, 32\]'
     }
 }

@@ -7,7 +7,8 @@ BeforeDiscovery {
 BeforeAll {
     . (Join-Path $PSScriptRoot 'common.ps1')
     $script:Adapters = Join-Path $script:SamplesPath 'adapters'
-    $script:Module = 'model.layers.0.self_attn.q_proj'
+    # The samples' 64x64 hidden layer (fc1 is 32 -> 64, head 64 -> 10).
+    $script:Module = 'mlp.fc2'
 
     # Reads a tensor straight from a safetensors file (F32 only), without the module's code.
     function Read-RawTensor([string] $File, [string] $Name) {
@@ -57,25 +58,25 @@ Describe 'Split-LoraMsu' {
 
     It 'writes one unit per rank of every module' {
         $units = $script:Samples | Split-LoraMsu
-        $units.Count | Should -Be (8 * 4 + 8 * 4 + 8 * 8)
+        $units.Count | Should -Be (3 * 4 + 3 * 4 + 3 * 4)
         $units[0] | Should -BeOfType ([LoraLego.Pipeline.LoraUnit])
-        ($units | Where-Object Adapter -EQ 'gamma' | Where-Object Module -EQ $script:Module).Index | Should -Be (0..7)
+        ($units | Where-Object Adapter -EQ 'task-c' | Where-Object Module -EQ $script:Module).Index | Should -Be (0..3)
     }
 
     It 'gives each unit its module scale and the norm |s|·‖a‖·‖b‖' {
         $u = $script:Samples[1] | Split-LoraMsu -Module $script:Module | Select-Object -Index 2
-        $u.Scale | Should -Be 4
+        $u.Scale | Should -Be 1
         $a = $u.GetA(); $b = $u.GetB()
         $a.Length | Should -Be 64
         $b.Length | Should -Be 64
-        $expected = 4 * [math]::Sqrt(($a | ForEach-Object { $_ * $_ } | Measure-Object -Sum).Sum) * [math]::Sqrt(($b | ForEach-Object { $_ * $_ } | Measure-Object -Sum).Sum)
+        $expected = 1 * [math]::Sqrt(($a | ForEach-Object { $_ * $_ } | Measure-Object -Sum).Sum) * [math]::Sqrt(($b | ForEach-Object { $_ * $_ } | Measure-Object -Sum).Sum)
         $u.Norm | Should -BeGreaterThan 0
         [math]::Abs($u.Norm - $expected) / $expected | Should -BeLessThan 1e-6
     }
 
     It 'reads a unit''s vectors as the row of A and the column of B' {
         $u = $script:Samples[0] | Split-LoraMsu -Module $script:Module | Select-Object -Index 3
-        $file = Join-Path $script:Adapters 'alpha/adapter_model.safetensors'
+        $file = Join-Path $script:Adapters 'task-a/adapter_model.safetensors'
         $A = Read-RawTensor $file "base_model.model.$($script:Module).lora_A.weight"
         $B = Read-RawTensor $file "base_model.model.$($script:Module).lora_B.weight"
         $u.GetA() | Should -Be ($A.Values[(3 * 64)..(3 * 64 + 63)])
@@ -83,14 +84,17 @@ Describe 'Split-LoraMsu' {
     }
 
     It 'filters modules and layers with wildcards' {
-        ($script:Samples | Split-LoraMsu -Module '*v_proj' | Select-Object -ExpandProperty Module -Unique) | Should -Be @(0..3 | ForEach-Object { "model.layers.$_.self_attn.v_proj" })
-        ($script:Samples | Split-LoraMsu -Layer 2 | Select-Object -ExpandProperty Layer -Unique) | Should -Be '2'
-        ($script:Samples[2] | Split-LoraMsu -Layer '[13]' -Module '*q_proj').Count | Should -Be 16
+        ($script:Samples | Split-LoraMsu -Module 'mlp.fc*' | Select-Object -ExpandProperty Module -Unique) | Should -Be @('mlp.fc1', 'mlp.fc2')
+        # The samples' module names carry no layer index (mlp.fc1, ...): their layer is empty, so a
+        # numeric layer pattern keeps none of them and only a pattern that matches '' keeps them all.
+        @($script:Samples | Split-LoraMsu -Layer 2).Count | Should -Be 0
+        ($script:Samples | Split-LoraMsu -Layer '*' | Select-Object -First 1).Layer | Should -BeNullOrEmpty
+        ($script:Samples[2] | Split-LoraMsu -Layer '*' -Module '*fc*').Count | Should -Be 8
     }
 
     It 'multiplies scales by -Weight' {
         $u = $script:Samples[0] | Split-LoraMsu -Weight 0.25 -Module $script:Module | Select-Object -First 1
-        $u.Scale | Should -Be 0.5
+        $u.Scale | Should -Be 0.25
         $u.Weight | Should -Be 0.25
     }
 }
@@ -102,10 +106,10 @@ Describe 'Merge-LoraAdapter' {
         $out = Join-Path $TestDrive 'sum'
         $m = $script:Samples | Split-LoraMsu | Merge-LoraAdapter -Path $out -PassThru
         $m | Should -BeOfType ([LoraLego.Adapters.LoraAdapter])
-        $m.Rank | Should -Be '16'
-        $m.ModuleCount | Should -Be 8
+        $m.Rank | Should -Be '12'
+        $m.ModuleCount | Should -Be 3
         $expected = [double[]]::new(64 * 64)
-        foreach ($name in 'alpha', 'beta', 'gamma') {
+        foreach ($name in 'task-a', 'task-b', 'task-c') {
             $d = Get-RawDelta (Join-Path $script:Adapters $name) $script:Module
             for ($i = 0; $i -lt $d.Length; $i++) { $expected[$i] += $d[$i] }
         }
@@ -119,15 +123,15 @@ Describe 'Merge-LoraAdapter' {
         $script:Samples | Split-LoraMsu | Merge-LoraAdapter -Path $out
         $config = Get-Content -Raw (Join-Path $out 'adapter_config.json') | ConvertFrom-Json
         $config.peft_type | Should -Be 'LORA'
-        $config.r | Should -Be 16
-        $config.lora_alpha | Should -Be 16
-        @($config.target_modules) | Should -Be @('q_proj', 'v_proj')
-        $config.base_model_name_or_path | Should -Be 'loralego/tiny-4layer'
+        $config.r | Should -Be 12
+        $config.lora_alpha | Should -Be 12
+        @($config.target_modules) | Should -Be @('fc1', 'fc2', 'head')
+        $config.base_model_name_or_path | Should -Be 'loralego-bench/mlp'
         $bytes = [IO.File]::ReadAllBytes((Join-Path $out 'adapter_model.safetensors'))
         $header = [Text.Encoding]::UTF8.GetString($bytes, 8, [int][BitConverter]::ToUInt64($bytes, 0)) | ConvertFrom-Json -AsHashtable
         $header['__metadata__']['format'] | Should -Be 'pt'
         $header['__metadata__']['loralego.method'] | Should -Be 'Concat'
-        ($header['__metadata__']['loralego.sources'] | ConvertFrom-Json).name | Should -Be @('alpha', 'beta', 'gamma')
+        ($header['__metadata__']['loralego.sources'] | ConvertFrom-Json).name | Should -Be @('task-a', 'task-b', 'task-c')
         ($header.Keys | Where-Object { $_ -ne '__metadata__' } | Sort-Object) | Should -Be (($script:Samples[0].Modules | ForEach-Object { $_.AKey; $_.BKey }) | Sort-Object)
     }
 
@@ -152,7 +156,7 @@ Describe 'Merge-LoraAdapter' {
 
     It 'refuses to write over one of its inputs' {
         $copy = Join-Path $TestDrive 'input'
-        Copy-Item (Join-Path $script:Adapters 'alpha') $copy -Recurse
+        Copy-Item (Join-Path $script:Adapters 'task-a') $copy -Recurse
         $before = Get-Sha (Join-Path $copy 'adapter_model.safetensors')
         Get-LoraAdapter $copy | Split-LoraMsu | Merge-LoraAdapter -Path $copy -Force -ErrorVariable err -ErrorAction SilentlyContinue
         $err[0].FullyQualifiedErrorId | Should -BeLike 'OutputIsInput*'
@@ -163,7 +167,7 @@ Describe 'Merge-LoraAdapter' {
         $out = Join-Path $TestDrive 'merged.safetensors'
         $k = $script:Samples | Split-LoraMsu | Merge-LoraAdapter -Path $out -Format Kohya -PassThru
         $k.Format | Should -Be 'Kohya'
-        $k.ModuleCount | Should -Be 8
+        $k.ModuleCount | Should -Be 3
         $p = $script:Samples | Split-LoraMsu | Merge-LoraAdapter -Path (Join-Path $TestDrive 'peft-for-kohya') -PassThru
         $kn = $k.Modules | Sort-Object Name | ForEach-Object DeltaNorm
         $pn = $p.Modules | ForEach-Object { [LoraLego.Adapters.ModuleNames]::ToKohya($_.Name) } | Sort-Object | ForEach-Object { $n = $_; ($p.Modules | Where-Object { [LoraLego.Adapters.ModuleNames]::ToKohya($_.Name) -eq $n }).DeltaNorm }
@@ -217,23 +221,24 @@ Describe 'Invoke-LoraCluster' {
 
     It 'writes K centroids per module, each carrying its cluster' {
         $c = $script:Units | Invoke-LoraCluster -K 4 -Seed 3
-        $c.Count | Should -Be (8 * 4)
+        $c.Count | Should -Be (3 * 4)
         $q = $c | Where-Object Module -EQ $script:Module
         $q.ClusterIndex | Should -Be (0..3)
-        ($q | Measure-Object MemberCount -Sum).Sum | Should -Be 16
+        ($q | Measure-Object MemberCount -Sum).Sum | Should -Be 12
         $q | ForEach-Object { $_.IsCentroid | Should -BeTrue; $_.Method | Should -Be 'Lego'; $_.Inertia | Should -BeGreaterOrEqual 0 }
         ($q.Members | ForEach-Object { "$_" } | Sort-Object) | Should -Be (($script:Units | Where-Object Module -EQ $script:Module | ForEach-Object { "$($_.Adapter)#$($_.Index)" }) | Sort-Object)
     }
 
     It 'defaults K to the largest input rank of the module' {
-        ($script:Units | Invoke-LoraCluster | Where-Object Module -EQ $script:Module).Count | Should -Be 8
+        ($script:Units | Invoke-LoraCluster | Where-Object Module -EQ $script:Module).Count | Should -Be 4
     }
 
     It 'takes a hashtable of module patterns to K' {
-        $c = $script:Units | Invoke-LoraCluster -K ([ordered]@{ '*q_proj' = 2; '*layers.3.*' = 5 })
-        ($c | Where-Object Module -Like '*q_proj' | Group-Object Module | ForEach-Object Count | Sort-Object -Unique) | Should -Be 2
-        ($c | Where-Object Module -EQ 'model.layers.3.self_attn.v_proj').Count | Should -Be 5
-        ($c | Where-Object Module -EQ 'model.layers.0.self_attn.v_proj').Count | Should -Be 8
+        # fc1 matches both patterns: the first wins. head matches none: the default (largest input rank).
+        $c = $script:Units | Invoke-LoraCluster -K ([ordered]@{ '*fc1' = 2; 'mlp.fc*' = 5 })
+        ($c | Where-Object Module -EQ 'mlp.fc1').Count | Should -Be 2
+        ($c | Where-Object Module -EQ 'mlp.fc2').Count | Should -Be 5
+        ($c | Where-Object Module -EQ 'mlp.head').Count | Should -Be 4
     }
 
     It 'passes the units through when K is at least the pool size' {
@@ -260,7 +265,7 @@ Describe 'Measure-LoraMerge' {
         $samples = Get-LoraAdapter (Join-Path $script:Adapters '*')
         $m = $samples | Split-LoraMsu | Merge-LoraAdapter -Path (Join-Path $TestDrive 'm') -Method Svd -Rank 2 -PassThru
         $rows = $m | Measure-LoraMerge -Source $samples
-        $rows.Count | Should -Be 8
+        $rows.Count | Should -Be 3
         $rows[0] | Should -BeOfType ([LoraLego.Pipeline.ModuleMergeMeasurement])
         $rows | ForEach-Object { $_.Rank | Should -Be 2; $_.RelativeError | Should -BeGreaterThan 0; $_.Sources.Count | Should -Be 3 }
         ($rows | Sort-Object RelativeError -Descending | Select-Object -First 1).RelativeError | Should -Be (($rows | Measure-Object RelativeError -Maximum).Maximum)
@@ -274,10 +279,10 @@ Describe 'Tab completion' {
     }
 
     It 'completes -Module with module names of adapters loaded in the session' {
-        Get-LoraAdapter (Join-Path $script:Adapters 'alpha') | Out-Null
-        $line = 'Split-LoraMsu -Module model.layers.1.self_attn.'
+        Get-LoraAdapter (Join-Path $script:Adapters 'task-a') | Out-Null
+        $line = 'Split-LoraMsu -Module mlp.fc'
         $names = (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText
-        $names | Should -Be @('model.layers.1.self_attn.q_proj', 'model.layers.1.self_attn.v_proj')
+        $names | Should -Be @('mlp.fc1', 'mlp.fc2')
     }
 
     It 'completes -Format and -DType values' {

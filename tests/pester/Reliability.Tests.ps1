@@ -118,7 +118,7 @@ Describe 'Inputs are read, never written' {
 
     It 'refuses to write over an input (OutputIsInput) and leaves it intact' {
         $units = Get-LoraAdapter (Join-Path $script:In '*') | Split-LoraMsu
-        $target = Join-Path $script:In 'alpha'
+        $target = Join-Path $script:In 'task-a'
         $units | Merge-LoraAdapter -Path $target -Force -ErrorVariable err -ErrorAction SilentlyContinue
         $err.Count | Should -Be 1
         $err[0].FullyQualifiedErrorId | Should -BeLike 'OutputIsInput*'
@@ -128,8 +128,8 @@ Describe 'Inputs are read, never written' {
     }
 
     It 'also refuses a kohya output file that is an input tensor file' {
-        $units = Get-LoraAdapter (Join-Path $script:In 'beta') | Split-LoraMsu
-        $target = Join-Path $script:In 'beta/adapter_model.safetensors'
+        $units = Get-LoraAdapter (Join-Path $script:In 'task-b') | Split-LoraMsu
+        $target = Join-Path $script:In 'task-b/adapter_model.safetensors'
         $units | Merge-LoraAdapter -Path $target -Format Kohya -Force -ErrorVariable err -ErrorAction SilentlyContinue
         $err[0].FullyQualifiedErrorId | Should -BeLike 'OutputIsInput*'
         (Get-FileHash -LiteralPath $target).Hash | Should -Be ($script:Before | Where-Object Path -EQ $target).Sha
