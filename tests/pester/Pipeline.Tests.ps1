@@ -99,6 +99,16 @@ Describe 'Split-LoraMsu' {
     }
 }
 
+Describe 'Split-LoraMsu on numbered layers' {
+    It 'filters GPT-2 layers by number and wildcard' -Skip:(-not $script:HasRealFixtures) {
+        $t = Get-LoraAdapter (Join-Path $script:RealFixtures 'gpt2/tigrinya')
+        ($t | Split-LoraMsu -Layer 3 | Select-Object -ExpandProperty Layer -Unique) | Should -Be '3'
+        ($t | Split-LoraMsu -Layer 3 | Select-Object -ExpandProperty Module -Unique) | Should -Be @('transformer.h.3.attn.c_attn', 'transformer.h.3.attn.c_proj', 'transformer.h.3.mlp.c_proj')
+        ($t | Split-LoraMsu -Layer '1*' | Select-Object -ExpandProperty Layer -Unique | Sort-Object) | Should -Be @('1', '10', '11')
+        ($t | Split-LoraMsu -Layer '1?' -Module '*c_attn').Count | Should -Be 16
+    }
+}
+
 Describe 'Merge-LoraAdapter' {
     BeforeAll { $script:Samples = Get-LoraAdapter (Join-Path $script:Adapters '*') }
 
