@@ -137,7 +137,8 @@ function Invoke-Tests {
         $c = ([xml](Get-Content -Raw $trx)).TestRun.ResultSummary.Counters
         $xunit.Passed = [int]$c.passed
         $xunit.Failed = [int]$c.failed + [int]$c.error + [int]$c.timeout + [int]$c.aborted
-        $xunit.Skipped = [int]$c.notExecuted
+        # Skipped facts are results with outcome NotExecuted; the trx counters leave notExecuted at 0.
+        $xunit.Skipped = [int]$c.total - [int]$c.executed
     }
     elseif ($xunitExit -ne 0) { $xunit.Failed = 1 }
 
