@@ -322,9 +322,9 @@ Describe 'Views of the pipeline objects' {
         $table = $objects | Format-Table | Out-String -Width 120
         $table | Should -Not -BeNullOrEmpty
         ($table -split "`n" | Where-Object { $_.TrimEnd().Length -gt 120 }) | Should -BeNullOrEmpty
-        $table | Should -Not -Match 'LoraLego\.Pipeline\.'
+        $table | Should -Not -Match 'LoraLego\.(Pipeline|Measuring)\.'
         $list = $objects | Format-List | Out-String -Width 120
-        $list | Should -Not -Match 'LoraLego\.Pipeline\.SourceRetention'
+        $list | Should -Not -Match 'LoraLego\.Measuring\.SourceMeasurement'
         $list | Should -Not -Match '\{-?\d+\.\d+, -?\d+\.\d+, -?\d+\.\d+'
     }
 

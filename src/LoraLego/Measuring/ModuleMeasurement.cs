@@ -46,16 +46,20 @@ public sealed class ModuleMeasurement
 /// <summary>How much of one source survives in the merged module.</summary>
 public sealed class SourceMeasurement
 {
-    public SourceMeasurement(int index, double norm, double retention, double cosine)
+    public SourceMeasurement(int index, double norm, double retention, double cosine, string? source = null)
     {
         Index = index;
         Norm = norm;
         Retention = retention;
         Cosine = cosine;
+        Source = source;
     }
 
     /// <summary>Position of the source in the merge input.</summary>
     public int Index { get; }
+
+    /// <summary>The source adapter's name, where the caller knows it (Measure-LoraMerge does).</summary>
+    public string? Source { get; }
 
     /// <summary>‖ΔS_i‖_F (with its weight and scale).</summary>
     public double Norm { get; }
@@ -65,4 +69,7 @@ public sealed class SourceMeasurement
 
     /// <summary>⟨ΔM, ΔS_i⟩_F / (‖ΔM‖_F ‖ΔS_i‖_F).</summary>
     public double Cosine { get; }
+
+    /// <summary>The same measurement labelled with its adapter's name.</summary>
+    public SourceMeasurement Named(string source) => new(Index, Norm, Retention, Cosine, source);
 }

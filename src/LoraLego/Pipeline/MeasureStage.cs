@@ -43,8 +43,8 @@ public static class MeasureStage
         var mergedBlock = mergedModule?.ReadUnits() ?? Empty(shape);
         var result = MergeMeasurer.Measure(input, mergedBlock, cancellationToken);
         var perSource = present.Count == 0
-            ? new List<SourceRetention>()
-            : result.Sources.Select(s => new SourceRetention(present[s.Index].Adapter.Name, s.Norm, s.Retention, s.Cosine)).ToList();
+            ? new List<SourceMeasurement>()
+            : result.Sources.Select(s => s.Named(present[s.Index].Adapter.Name)).ToList();
         return new ModuleMergeMeasurement(merged.Name, module, mergedBlock.Count, result.MergedNorm, result.SourceSumNorm,
             result.RelativeError, result.EnergyCaptured, result.EffectiveRank, perSource);
     }
@@ -56,15 +56,15 @@ public static class MeasureStage
         double err2 = modules.Sum(m => Square(m.RelativeError * m.SourceSumNorm));
         double cap2 = modules.Sum(m => m.EnergyCaptured * m.SourceSumNorm * m.SourceSumNorm);
         double merged2 = modules.Sum(m => m.MergedNorm * m.MergedNorm);
-        var perSource = new List<SourceRetention>();
+        var perSource = new List<SourceMeasurement>();
         foreach (var source in sources)
         {
             var rows = modules.SelectMany(m => m.Sources.Where(s => s.Source == source.Name).Select(s => (Module: m, Source: s))).ToList();
             double norm2 = rows.Sum(r => r.Source.Norm * r.Source.Norm);
             double kept2 = rows.Sum(r => Square(r.Source.Retention * r.Source.Norm));
             double inner = rows.Sum(r => r.Source.Cosine * r.Source.Norm * r.Module.MergedNorm);
-            perSource.Add(new SourceRetention(source.Name, Math.Sqrt(norm2), norm2 > 0 ? Math.Sqrt(kept2 / norm2) : 0,
-                norm2 > 0 && merged2 > 0 ? inner / Math.Sqrt(norm2 * merged2) : 0));
+            perSource.Add(new SourceMeasurement(perSource.Count, Math.Sqrt(norm2), norm2 > 0 ? Math.Sqrt(kept2 / norm2) : 0,
+                norm2 > 0 && merged2 > 0 ? inner / Math.Sqrt(norm2 * merged2) : 0, source.Name));
         }
 
         return new MergeSummary(merged, modules.Count, sum2 > 0 ? Math.Sqrt(err2 / sum2) : 0, sum2 > 0 ? cap2 / sum2 : 0,

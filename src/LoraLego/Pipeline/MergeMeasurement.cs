@@ -1,36 +1,14 @@
 using System.Collections.Generic;
 using System.Linq;
+using LoraLego.Measuring;
 
 namespace LoraLego.Pipeline;
-
-/// <summary>How one source adapter fares in a merged module (or, in a summary, across all modules).</summary>
-public sealed class SourceRetention
-{
-    public SourceRetention(string source, double norm, double retention, double cosine)
-    {
-        Source = source;
-        Norm = norm;
-        Retention = retention;
-        Cosine = cosine;
-    }
-
-    public string Source { get; }
-
-    /// <summary>‖ΔS‖_F of the source's (weighted) delta.</summary>
-    public double Norm { get; }
-
-    /// <summary>‖P_U ΔS P_V‖ / ‖ΔS‖: how much of the source lies in the merged delta's column and row spaces.</summary>
-    public double Retention { get; }
-
-    /// <summary>Cosine between the merged delta and the source's delta.</summary>
-    public double Cosine { get; }
-}
 
 /// <summary>A merged adapter's module measured against the sum of its sources' deltas.</summary>
 public sealed class ModuleMergeMeasurement
 {
     public ModuleMergeMeasurement(string merged, string module, int rank, double mergedNorm, double sourceSumNorm, double relativeError,
-        double energyCaptured, double effectiveRank, IReadOnlyList<SourceRetention> sources)
+        double energyCaptured, double effectiveRank, IReadOnlyList<SourceMeasurement> sources)
     {
         Merged = merged;
         Module = module;
@@ -63,7 +41,7 @@ public sealed class ModuleMergeMeasurement
     /// <summary>exp of the entropy of the merged delta's normalised singular values.</summary>
     public double EffectiveRank { get; }
 
-    public IReadOnlyList<SourceRetention> Sources { get; }
+    public IReadOnlyList<SourceMeasurement> Sources { get; }
 
     public double MinRetention => Sources.Count == 0 ? 0 : Sources.Min(s => s.Retention);
 
@@ -73,7 +51,7 @@ public sealed class ModuleMergeMeasurement
 /// <summary>A merged adapter measured as a whole: the modules' figures pooled by their norms.</summary>
 public sealed class MergeSummary
 {
-    public MergeSummary(string merged, int moduleCount, double relativeError, double energyCaptured, double meanEffectiveRank, IReadOnlyList<SourceRetention> sources)
+    public MergeSummary(string merged, int moduleCount, double relativeError, double energyCaptured, double meanEffectiveRank, IReadOnlyList<SourceMeasurement> sources)
     {
         Merged = merged;
         ModuleCount = moduleCount;
@@ -95,5 +73,5 @@ public sealed class MergeSummary
     public double MeanEffectiveRank { get; }
 
     /// <summary>Per source: retention and cosine pooled over the modules it has.</summary>
-    public IReadOnlyList<SourceRetention> Sources { get; }
+    public IReadOnlyList<SourceMeasurement> Sources { get; }
 }
