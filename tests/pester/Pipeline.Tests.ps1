@@ -276,7 +276,7 @@ Describe 'Measure-LoraMerge' {
         $m = $samples | Split-LoraMsu | Merge-LoraAdapter -Path (Join-Path $TestDrive 'm') -Method Svd -Rank 2 -PassThru
         $rows = $m | Measure-LoraMerge -Source $samples
         $rows.Count | Should -Be 3
-        $rows[0] | Should -BeOfType ([LoraLego.Pipeline.ModuleMergeMeasurement])
+        $rows[0] | Should -BeOfType ([LoraLego.Measuring.ModuleMeasurement])
         $rows | ForEach-Object { $_.Rank | Should -Be 2; $_.RelativeError | Should -BeGreaterThan 0; $_.Sources.Count | Should -Be 3 }
         ($rows | Sort-Object RelativeError -Descending | Select-Object -First 1).RelativeError | Should -Be (($rows | Measure-Object RelativeError -Maximum).Maximum)
     }

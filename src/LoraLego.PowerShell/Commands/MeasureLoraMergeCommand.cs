@@ -3,6 +3,7 @@ using System.Linq;
 using System.Management.Automation;
 using LoraLego.Adapters;
 using LoraLego.Diagnostics;
+using LoraLego.Measuring;
 using LoraLego.Pipeline;
 using LoraLego.PowerShell.Infrastructure;
 
@@ -14,7 +15,7 @@ namespace LoraLego.PowerShell.Commands;
 /// merged delta's effective rank. -Summary gives one object for the whole adapter.
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Measure, "LoraMerge", DefaultParameterSetName = "Modules")]
-[OutputType(typeof(ModuleMergeMeasurement), ParameterSetName = new[] { "Modules" })]
+[OutputType(typeof(ModuleMeasurement), ParameterSetName = new[] { "Modules" })]
 [OutputType(typeof(MergeSummary), ParameterSetName = new[] { "Summary" })]
 public sealed class MeasureLoraMergeCommand : LoraCmdletBase
 {
@@ -58,7 +59,7 @@ public sealed class MeasureLoraMergeCommand : LoraCmdletBase
         foreach (var name in modules.Where(n => Merged.GetModule(n) is null))
             WriteWarning($"'{Merged.Name}' has no module '{name}' that a source has: the merged delta counts as zero there.");
 
-        var results = new List<ModuleMergeMeasurement>();
+        var results = new List<ModuleMeasurement>();
         RunOrdered(
             modules,
             (name, token) => MeasureStage.Measure(Merged, Source, weights, name, token),

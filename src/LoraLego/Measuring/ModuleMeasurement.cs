@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 
 namespace LoraLego.Measuring;
 
@@ -8,8 +9,9 @@ namespace LoraLego.Measuring;
 /// </summary>
 public sealed class ModuleMeasurement
 {
-    public ModuleMeasurement(string module, int mergedUnits, double mergedNorm, double sourceSumNorm, double relativeError, double energyCaptured, double effectiveRank, IReadOnlyList<SourceMeasurement> sources)
+    public ModuleMeasurement(string module, int mergedUnits, double mergedNorm, double sourceSumNorm, double relativeError, double energyCaptured, double effectiveRank, IReadOnlyList<SourceMeasurement> sources, string? merged = null)
     {
+        Merged = merged;
         Module = module;
         MergedUnits = mergedUnits;
         MergedNorm = mergedNorm;
@@ -20,10 +22,16 @@ public sealed class ModuleMeasurement
         Sources = sources;
     }
 
+    /// <summary>The merged adapter's name, where the caller knows it (Measure-LoraMerge does).</summary>
+    public string? Merged { get; }
+
     public string Module { get; }
 
     /// <summary>Rank of the merged block as stored (its unit count).</summary>
     public int MergedUnits { get; }
+
+    /// <summary>The merged module's rank: its unit count (<see cref="MergedUnits"/>).</summary>
+    public int Rank => MergedUnits;
 
     /// <summary>‖ΔM‖_F.</summary>
     public double MergedNorm { get; }
@@ -41,6 +49,16 @@ public sealed class ModuleMeasurement
     public double EffectiveRank { get; }
 
     public IReadOnlyList<SourceMeasurement> Sources { get; }
+
+    /// <summary>The lowest retention among the sources (0 without sources).</summary>
+    public double MinRetention => Sources.Count == 0 ? 0 : Sources.Min(s => s.Retention);
+
+    /// <summary>The sources' mean cosine with the merged delta (0 without sources).</summary>
+    public double MeanCosine => Sources.Count == 0 ? 0 : Sources.Average(s => s.Cosine);
+
+    /// <summary>The same measurement labelled with the merged adapter's name and with named sources.</summary>
+    public ModuleMeasurement Labelled(string merged, IReadOnlyList<SourceMeasurement> sources) =>
+        new(Module, MergedUnits, MergedNorm, SourceSumNorm, RelativeError, EnergyCaptured, EffectiveRank, sources, merged);
 }
 
 /// <summary>How much of one source survives in the merged module.</summary>

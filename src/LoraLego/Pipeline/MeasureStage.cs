@@ -17,7 +17,7 @@ public static class MeasureStage
     public static IReadOnlyList<string> ModuleNames(LoraAdapter merged, IReadOnlyList<LoraAdapter> sources) =>
         merged.Modules.Select(m => m.Name).Concat(sources.SelectMany(s => s.Modules).Select(m => m.Name)).Distinct(StringComparer.Ordinal).ToList();
 
-    public static ModuleMergeMeasurement Measure(LoraAdapter merged, IReadOnlyList<LoraAdapter> sources, IReadOnlyList<double> weights, string module, CancellationToken cancellationToken)
+    public static ModuleMeasurement Measure(LoraAdapter merged, IReadOnlyList<LoraAdapter> sources, IReadOnlyList<double> weights, string module, CancellationToken cancellationToken)
     {
         var mergedModule = merged.GetModule(module);
         var present = new List<(LoraAdapter Adapter, LoraModule Module, double Weight)>();
@@ -45,12 +45,11 @@ public static class MeasureStage
         var perSource = present.Count == 0
             ? new List<SourceMeasurement>()
             : result.Sources.Select(s => s.Named(present[s.Index].Adapter.Name)).ToList();
-        return new ModuleMergeMeasurement(merged.Name, module, mergedBlock.Count, result.MergedNorm, result.SourceSumNorm,
-            result.RelativeError, result.EnergyCaptured, result.EffectiveRank, perSource);
+        return result.Labelled(merged.Name, perSource);
     }
 
     /// <summary>Pools module figures: errors and captured energy by the squared norms, retention by the sources' squared norms.</summary>
-    public static MergeSummary Summarize(string merged, IReadOnlyList<ModuleMergeMeasurement> modules, IReadOnlyList<LoraAdapter> sources)
+    public static MergeSummary Summarize(string merged, IReadOnlyList<ModuleMeasurement> modules, IReadOnlyList<LoraAdapter> sources)
     {
         double sum2 = modules.Sum(m => m.SourceSumNorm * m.SourceSumNorm);
         double err2 = modules.Sum(m => Square(m.RelativeError * m.SourceSumNorm));
