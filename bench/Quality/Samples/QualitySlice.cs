@@ -9,7 +9,7 @@ namespace LoraLego.Bench.Quality.Samples;
 /// <summary>
 /// A seeded slice of the benchmark for the Pester suite (seconds): one seed, T = 2, small data, each of
 /// Concat, Svd, linear and Lego at k = r, scored like the full grid (best validation scale, test split).
-/// The same configuration as tests/LoraLego.Tests/Quality/QualitySliceTests.
+/// The slice tests/LoraLego.Tests/Quality/QualitySliceTests and Quality.Tests.ps1 use.
 /// </summary>
 internal static class QualitySlice
 {

@@ -1,6 +1,7 @@
 using System.Linq;
 using LoraLego.Bench.Quality;
 using LoraLego.Bench.Quality.Model;
+using LoraLego.Bench.Quality.Samples;
 using LoraLego.Bench.Quality.Training;
 using Xunit;
 
@@ -14,17 +15,8 @@ namespace LoraLego.Tests.Quality;
 /// </summary>
 public class QualitySliceTests
 {
-    private static readonly QualityConfig Slice = QualityConfig.Full with
-    {
-        Seeds = new[] { 3 },
-        TaskCounts = new[] { 2 },
-        GenericTrainSamples = 2000,
-        BaseEpochs = 6,
-        TaskTrainSamples = 1500,
-        LoraEpochs = 15,
-        ValidationSamples = 300,
-        TestSamples = 600,
-    };
+    // The same slice as the bench's `slice` mode (and Quality.Tests.ps1): one definition.
+    private static readonly QualityConfig Slice = QualitySlice.Config(3);
 
     private static readonly SeedWorld World = SeedWorld.Build(Slice, 3, 2);
 
