@@ -1,8 +1,10 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
 using System.Linq;
 using LoraLego.SafeTensors;
 using LoraLego.Units;
+using System.Runtime.CompilerServices;
 
 namespace LoraLego.Adapters;
 
@@ -90,19 +92,46 @@ public sealed class LoraModule
     public UnitBlock ReadUnits(double weight = 1.0)
     {
         var a = new float[(long)Rank * InFeatures];
-        Adapter.TensorFile.ReadFloat32(AInfo, a);
-        var b = new float[(long)OutFeatures * Rank];
-        Adapter.TensorFile.ReadFloat32(BInfo, b);
-        var bt = new float[b.Length];
-        for (int o = 0; o < OutFeatures; o++)
+        var bt = new float[(long)OutFeatures * Rank];
+        var b = ArrayPool<float>.Shared.Rent(bt.Length);
+        try
         {
-            int row = o * Rank;
-            for (int i = 0; i < Rank; i++) bt[(i * OutFeatures) + o] = b[row + i];
+            // One handle for both factors: opening the file costs more than reading a small tensor.
+            using (var reader = Adapter.TensorFile.OpenReader())
+            {
+                reader.ReadFloat32(AInfo, a);
+                reader.ReadFloat32(BInfo, b.AsSpan(0, bt.Length));
+            }
+
+            Transpose(b, OutFeatures, Rank, bt);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(b);
         }
 
         var scale = new double[Rank];
         for (int i = 0; i < Rank; i++) scale[i] = Scale * weight;
         return new UnitBlock(InFeatures, OutFeatures, a, bt, scale);
+    }
+
+    /// <summary>
+    /// lora_B (rows × cols, row-major) → its transpose. In panels of 64 rows: the panel's lines stay in L1
+    /// while each column is written out contiguously, instead of one cache miss per element.
+    /// </summary>
+    [MethodImpl(JitHints.Hot)]
+    private static void Transpose(float[] source, int rows, int cols, float[] target)
+    {
+        const int Panel = 64;
+        for (int r0 = 0; r0 < rows; r0 += Panel)
+        {
+            int r1 = Math.Min(r0 + Panel, rows);
+            for (int c = 0; c < cols; c++)
+            {
+                int at = (c * rows) + r0;
+                for (int r = r0; r < r1; r++, at++) target[at] = source[(r * cols) + c];
+            }
+        }
     }
 
     public override string ToString() => $"{Name} [{OutFeatures}×{InFeatures}] r={Rank} α={Alpha}";

@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Threading.Tasks;
 
@@ -82,6 +83,7 @@ public static class GramMatrix
     }
 
     /// <summary>The four products of (x0, x1) with (y0, y1), widened to float64 lane by lane.</summary>
+    [MethodImpl(JitHints.Hot)]
     private static void Tile(ReadOnlySpan<float> x0, ReadOnlySpan<float> x1, ReadOnlySpan<float> y0, ReadOnlySpan<float> y1,
         out double d00, out double d01, out double d10, out double d11)
     {

@@ -1,5 +1,6 @@
 using System;
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace LoraLego.Linalg;
@@ -12,6 +13,7 @@ namespace LoraLego.Linalg;
 public static class VectorKernels
 {
     /// <summary>Σ x[i]·y[i] with float64 products and accumulation.</summary>
+    [MethodImpl(JitHints.Hot)]
     public static double Dot(ReadOnlySpan<float> x, ReadOnlySpan<float> y)
     {
         if (x.Length != y.Length) throw new ArgumentException($"Lengths differ: {x.Length} and {y.Length}.", nameof(y));
@@ -36,6 +38,7 @@ public static class VectorKernels
     public static double SumOfSquares(ReadOnlySpan<float> x) => Dot(x, x);
 
     /// <summary>Σ x[i]·y[i] in float64.</summary>
+    [MethodImpl(JitHints.Hot)]
     public static double Dot(ReadOnlySpan<double> x, ReadOnlySpan<double> y)
     {
         if (x.Length != y.Length) throw new ArgumentException($"Lengths differ: {x.Length} and {y.Length}.", nameof(y));
@@ -57,6 +60,7 @@ public static class VectorKernels
     }
 
     /// <summary>y += alpha · x.</summary>
+    [MethodImpl(JitHints.Hot)]
     public static void Axpy(double alpha, ReadOnlySpan<double> x, Span<double> y)
     {
         if (x.Length != y.Length) throw new ArgumentException($"Lengths differ: {x.Length} and {y.Length}.", nameof(y));
@@ -68,6 +72,7 @@ public static class VectorKernels
     }
 
     /// <summary>x *= alpha.</summary>
+    [MethodImpl(JitHints.Hot)]
     public static void Scale(double alpha, Span<double> x)
     {
         var vx = MemoryMarshal.Cast<double, Vector<double>>(x);
@@ -76,11 +81,56 @@ public static class VectorKernels
         for (int i = vx.Length * Vector<double>.Count; i < x.Length; i++) x[i] *= alpha;
     }
 
-    /// <summary>max |x[i]| (0 for an empty span).</summary>
+    /// <summary>y += alpha · x, with x widened to float64 (no rounding of the float inputs).</summary>
+    [MethodImpl(JitHints.Hot)]
+    public static void AddScaled(double alpha, ReadOnlySpan<float> x, Span<double> y)
+    {
+        if (x.Length != y.Length) throw new ArgumentException($"Lengths differ: {x.Length} and {y.Length}.", nameof(y));
+        var vx = MemoryMarshal.Cast<float, Vector<float>>(x);
+        var vy = MemoryMarshal.Cast<double, Vector<double>>(y);
+        var va = new Vector<double>(alpha);
+        for (int v = 0; v < vx.Length; v++)
+        {
+            Vector.Widen(vx[v], out var lo, out var hi);
+            vy[2 * v] += va * lo;
+            vy[(2 * v) + 1] += va * hi;
+        }
+
+        for (int i = vx.Length * Vector<float>.Count; i < x.Length; i++) y[i] += alpha * x[i];
+    }
+
+    /// <summary>y[i] = (float)(alpha · x[i]): products in float64, rounded once.</summary>
+    [MethodImpl(JitHints.Hot)]
+    public static void ScaleToFloat(double alpha, ReadOnlySpan<double> x, Span<float> y)
+    {
+        if (x.Length != y.Length) throw new ArgumentException($"Lengths differ: {x.Length} and {y.Length}.", nameof(y));
+        var vx = MemoryMarshal.Cast<double, Vector<double>>(x);
+        var vy = MemoryMarshal.Cast<float, Vector<float>>(y);
+        var va = new Vector<double>(alpha);
+        for (int v = 0; v < vy.Length; v++) vy[v] = Vector.Narrow(va * vx[2 * v], va * vx[(2 * v) + 1]);
+        for (int i = vy.Length * Vector<float>.Count; i < x.Length; i++) y[i] = (float)(alpha * x[i]);
+    }
+
+    /// <summary>max |x[i]| (0 for an empty span); NaNs are passed over.</summary>
+    [MethodImpl(JitHints.Hot)]
     public static float MaxAbs(ReadOnlySpan<float> x)
     {
+        // "greater than" is false for NaN, so a NaN never replaces the running maximum (as in the scalar loop).
+        var vx = MemoryMarshal.Cast<float, Vector<float>>(x);
+        var vm = Vector<float>.Zero;
+        for (int v = 0; v < vx.Length; v++)
+        {
+            var a = Vector.Abs(vx[v]);
+            vm = Vector.ConditionalSelect(Vector.GreaterThan(a, vm), a, vm);
+        }
+
         float m = 0f;
-        for (int i = 0; i < x.Length; i++)
+        for (int i = 0; i < Vector<float>.Count; i++)
+        {
+            if (vm[i] > m) m = vm[i];
+        }
+
+        for (int i = vx.Length * Vector<float>.Count; i < x.Length; i++)
         {
             float a = Math.Abs(x[i]);
             if (a > m) m = a;
@@ -90,7 +140,30 @@ public static class VectorKernels
     }
 
     /// <summary>Index of the first entry with the largest |x[i]| (-1 for an empty span).</summary>
+    [MethodImpl(JitHints.Hot)]
     public static int ArgMaxAbs(ReadOnlySpan<float> x)
+    {
+        if (x.Length == 0) return -1;
+        float m = MaxAbs(x);
+        var vx = MemoryMarshal.Cast<float, Vector<float>>(x);
+        var vm = new Vector<float>(m);
+        int start = 0;
+        for (int v = 0; v < vx.Length; v++)
+        {
+            if (Vector.EqualsAny(Vector.Abs(vx[v]), vm)) break;
+            start += Vector<float>.Count;
+        }
+
+        for (int i = start; i < x.Length; i++)
+        {
+            if (Math.Abs(x[i]) == m) return i;
+        }
+
+        return ScalarArgMaxAbs(x);
+    }
+
+    // The reference definition, for a span of NaNs only (no entry equals the maximum 0).
+    private static int ScalarArgMaxAbs(ReadOnlySpan<float> x)
     {
         int best = -1;
         float m = -1f;

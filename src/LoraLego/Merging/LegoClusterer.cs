@@ -27,12 +27,14 @@ public static class LegoClusterer
             for (int u = 0; u < input.Sources[s].Count; u++) refs.Add(new UnitRef(s, u));
         }
 
-        // The concatenation is a fresh copy, so folding and canonicalising may work on it in place.
-        var pool = UnitBlockOps.Concatenate(input.Sources);
-        if (lego.FoldScales) pool = UnitBlockOps.FoldScales(pool, inPlace: true);
-        if (lego.Canonicalize == UnitCanonicalization.BalanceAndSign) pool = UnitBlockOps.Canonicalize(pool, inPlace: true);
+        // The units stay in the source blocks; folding and canonicalising are per-unit factors.
+        var pool = UnitPool.Create(input.Sources, lego.FoldScales, lego.Canonicalize == UnitCanonicalization.BalanceAndSign);
         int n = pool.Count;
-        if (n == 0) return new LegoModuleResult(pool, Array.Empty<ClusterInfo>(), 1.0, 0);
+        if (n == 0)
+        {
+            var empty = new UnitBlock(pool.InFeatures, pool.OutFeatures, Array.Empty<float>(), Array.Empty<float>(), Array.Empty<double>());
+            return new LegoModuleResult(empty, Array.Empty<ClusterInfo>(), 1.0, 0);
+        }
 
         int k = ModuleInputChecks.RankOrDefault(input, options, ModuleInputChecks.MaxSourceRank(input));
         double meanRank = (double)n / input.Sources.Count;
@@ -48,7 +50,9 @@ public static class LegoClusterer
         else
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var gram = UnitFeatures.Gram(pool, lego.FeatureNormalization);
+            // One thread per module: the cmdlets already run modules in parallel, and splitting a module's
+            // Gram over threads as well only added synchronisation (measured: slower on 2 cores).
+            var gram = pool.FeatureGram(lego.FeatureNormalization, parallel: false);
             var km = GramKMeans.Cluster(
                 gram,
                 n,
@@ -64,9 +68,11 @@ public static class LegoClusterer
         var bt = new float[(long)kOut * pool.OutFeatures];
         var scale = new double[kOut];
         var clusters = new ClusterInfo[kOut];
+        var sumA = new double[pool.InFeatures];
+        var sumB = new double[pool.OutFeatures];
         for (int j = 0; j < kOut; j++)
         {
-            double factor = WriteCentroid(pool, members[j], lego.ParameterReweighting, a, bt, j);
+            double factor = WriteCentroid(pool, members[j], lego.ParameterReweighting, sumA, sumB, a, bt, j);
             double memberScale = 0;
             foreach (int i in members[j]) memberScale += pool.Scale[i];
             scale[j] = outputFactor * (memberScale / members[j].Count);
@@ -86,27 +92,22 @@ public static class LegoClusterer
         return (order.Select(j => byLabel[j]).ToArray(), order.Select(j => km.ClusterInertia[j]).ToArray());
     }
 
-    /// <summary>Writes the members' mean [a ; b] into row j, rescaled by the parameter reweighting; returns that factor.</summary>
-    private static double WriteCentroid(UnitBlock pool, List<int> members, ParameterReweighting reweighting, float[] a, float[] bt, int j)
+    /// <summary>
+    /// Writes the members' mean [a ; b] into row j, rescaled by the parameter reweighting; returns that factor.
+    /// <paramref name="ca"/> and <paramref name="cb"/> are float64 work space, reused across clusters.
+    /// </summary>
+    private static double WriteCentroid(UnitPool pool, List<int> members, ParameterReweighting reweighting, double[] ca, double[] cb, float[] a, float[] bt, int j)
     {
         int din = pool.InFeatures, dout = pool.OutFeatures;
-        var ca = new double[din];
-        var cb = new double[dout];
+        Array.Clear(ca, 0, ca.Length);
+        Array.Clear(cb, 0, cb.Length);
+        double inv = 1.0 / members.Count;
         double memberNorms = 0;
         foreach (int i in members)
         {
-            var ua = pool.UnitA(i);
-            var ub = pool.UnitB(i);
-            for (int x = 0; x < din; x++) ca[x] += ua[x];
-            for (int x = 0; x < dout; x++) cb[x] += ub[x];
-            memberNorms += reweighting == ParameterReweighting.MaxAbs
-                ? Math.Max(VectorKernels.MaxAbs(ua), VectorKernels.MaxAbs(ub))
-                : Math.Sqrt(VectorKernels.SumOfSquares(ua) + VectorKernels.SumOfSquares(ub));
+            pool.AddTo(i, inv, ca, cb);
+            if (reweighting != ParameterReweighting.Off) memberNorms += reweighting == ParameterReweighting.MaxAbs ? pool.JointMaxAbs(i) : pool.JointNorm(i);
         }
-
-        double inv = 1.0 / members.Count;
-        VectorKernels.Scale(inv, ca);
-        VectorKernels.Scale(inv, cb);
 
         // Averaging units that are not aligned shrinks the mean; restore the members' mean norm.
         double factor = 1.0;
@@ -118,8 +119,8 @@ public static class LegoClusterer
             if (centroidNorm > 0) factor = memberNorms * inv / centroidNorm;
         }
 
-        for (int x = 0; x < din; x++) a[((long)j * din) + x] = (float)(ca[x] * factor);
-        for (int x = 0; x < dout; x++) bt[((long)j * dout) + x] = (float)(cb[x] * factor);
+        VectorKernels.ScaleToFloat(factor, ca, new Span<float>(a, j * din, din));
+        VectorKernels.ScaleToFloat(factor, cb, new Span<float>(bt, j * dout, dout));
         return factor;
     }
 

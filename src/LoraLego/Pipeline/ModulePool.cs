@@ -57,6 +57,14 @@ public sealed class ModulePool
             cancellationToken.ThrowIfCancellationRequested();
             var sourceBlock = group.Source is null ? null : ModuleFactorCache.Read(group.Source);
             int n = group.Units.Count, din = first.InFeatures, dout = first.OutFeatures;
+            if (sourceBlock is not null && CoversInOrder(group.Units, sourceBlock.Count))
+            {
+                // Every unit of the source module, in order: share the factors read (they are never
+                // written to) instead of copying them; only the scales are the units' own.
+                blocks.Add(new UnitBlock(din, dout, sourceBlock.A, sourceBlock.BT, group.Units.Select(u => u.Scale).ToArray()));
+                continue;
+            }
+
             var a = new float[n * din];
             var bt = new float[n * dout];
             var scale = new double[n];
@@ -72,6 +80,17 @@ public sealed class ModulePool
         }
 
         return new ModuleMergeInput(Module, first.InFeatures, first.OutFeatures, blocks);
+    }
+
+    private static bool CoversInOrder(List<LoraUnit> units, int count)
+    {
+        if (units.Count != count) return false;
+        for (int i = 0; i < count; i++)
+        {
+            if (units[i].Index != i) return false;
+        }
+
+        return true;
     }
 
     /// <summary>Which unit of the pool each row of <see cref="ToMergeInput"/>'s blocks is, source by source.</summary>

@@ -37,6 +37,7 @@ internal static class Float32Decoding
         }
     }
 
+    [MethodImpl(JitHints.Hot)]
     public static void DecodeF32(ReadOnlySpan<byte> source, Span<float> destination)
     {
         if (BitConverter.IsLittleEndian)
@@ -51,6 +52,7 @@ internal static class Float32Decoding
         }
     }
 
+    [MethodImpl(JitHints.Hot)]
     public static void DecodeF64(ReadOnlySpan<byte> source, Span<float> destination)
     {
         for (int i = 0; i < destination.Length; i++)
@@ -60,6 +62,7 @@ internal static class Float32Decoding
         }
     }
 
+    [MethodImpl(JitHints.Hot)]
     public static unsafe void DecodeBF16(ReadOnlySpan<byte> source, Span<float> destination)
     {
         int count = destination.Length;
@@ -93,6 +96,7 @@ internal static class Float32Decoding
         }
     }
 
+    [MethodImpl(JitHints.Hot)]
     public static unsafe void DecodeF16(ReadOnlySpan<byte> source, Span<float> destination)
     {
         int count = destination.Length;

@@ -14,18 +14,12 @@ public static class UnitBlockOps
     /// Moves each unit's scale into its vectors: a·√|s| and b·√|s|·sign(s), scale 1. Needed before
     /// pooling units of adapters with different scales, since a merged adapter has one scale.
     /// </summary>
-    public static UnitBlock FoldScales(UnitBlock block) => FoldScales(block, inPlace: false);
-
-    /// <summary>
-    /// <paramref name="inPlace"/>: rescale the block's own arrays (for a block the caller just made,
-    /// such as a concatenation) instead of copying them; the returned block shares them.
-    /// </summary>
-    internal static UnitBlock FoldScales(UnitBlock block, bool inPlace)
+    public static UnitBlock FoldScales(UnitBlock block)
     {
         if (block is null) throw new ArgumentNullException(nameof(block));
         int n = block.Count, din = block.InFeatures, dout = block.OutFeatures;
-        var a = inPlace ? block.A : (float[])block.A.Clone();
-        var bt = inPlace ? block.BT : (float[])block.BT.Clone();
+        var a = (float[])block.A.Clone();
+        var bt = (float[])block.BT.Clone();
         var scale = new double[n];
         for (int i = 0; i < n; i++)
         {
@@ -44,15 +38,12 @@ public static class UnitBlockOps
     /// then flips both signs so the largest-|.| entry of a (first one on ties) is positive. Scales are kept.
     /// Units with a zero half are left as they are (their term is zero).
     /// </summary>
-    public static UnitBlock Canonicalize(UnitBlock block) => Canonicalize(block, inPlace: false);
-
-    /// <summary><paramref name="inPlace"/>: as for <see cref="FoldScales(UnitBlock, bool)"/>.</summary>
-    internal static UnitBlock Canonicalize(UnitBlock block, bool inPlace)
+    public static UnitBlock Canonicalize(UnitBlock block)
     {
         if (block is null) throw new ArgumentNullException(nameof(block));
         int n = block.Count, din = block.InFeatures, dout = block.OutFeatures;
-        var a = inPlace ? block.A : (float[])block.A.Clone();
-        var bt = inPlace ? block.BT : (float[])block.BT.Clone();
+        var a = (float[])block.A.Clone();
+        var bt = (float[])block.BT.Clone();
         for (int i = 0; i < n; i++)
         {
             double na = Math.Sqrt(VectorKernels.SumOfSquares(block.UnitA(i)));
@@ -71,15 +62,7 @@ public static class UnitBlockOps
     /// <summary>Stacks the units of several blocks of one module, in order: ΔW of the result = Σ ΔW of the parts.</summary>
     public static UnitBlock Concatenate(IReadOnlyList<UnitBlock> blocks)
     {
-        if (blocks is null) throw new ArgumentNullException(nameof(blocks));
-        if (blocks.Count == 0) throw new ArgumentException("Nothing to concatenate.", nameof(blocks));
-        int din = blocks[0].InFeatures, dout = blocks[0].OutFeatures, n = 0;
-        foreach (var b in blocks)
-        {
-            if (b.InFeatures != din || b.OutFeatures != dout)
-                throw new ArgumentException($"Blocks have different shapes: {dout}×{din} and {b.OutFeatures}×{b.InFeatures}.", nameof(blocks));
-            n += b.Count;
-        }
+        int n = CountOfOneShape(blocks, out int din, out int dout);
 
         var a = new float[(long)n * din];
         var bt = new float[(long)n * dout];
@@ -94,6 +77,24 @@ public static class UnitBlockOps
         }
 
         return new UnitBlock(din, dout, a, bt, scale);
+    }
+
+    /// <summary>The total unit count of blocks that must share one shape (<paramref name="din"/>, <paramref name="dout"/>).</summary>
+    internal static int CountOfOneShape(IReadOnlyList<UnitBlock> blocks, out int din, out int dout)
+    {
+        if (blocks is null) throw new ArgumentNullException(nameof(blocks));
+        if (blocks.Count == 0) throw new ArgumentException("No blocks of units.", nameof(blocks));
+        din = blocks[0].InFeatures;
+        dout = blocks[0].OutFeatures;
+        int n = 0;
+        foreach (var b in blocks)
+        {
+            if (b.InFeatures != din || b.OutFeatures != dout)
+                throw new ArgumentException($"Blocks have different shapes: {dout}×{din} and {b.OutFeatures}×{b.InFeatures}.", nameof(blocks));
+            n += b.Count;
+        }
+
+        return n;
     }
 
     /// <summary>The units at <paramref name="indices"/>, in that order.</summary>

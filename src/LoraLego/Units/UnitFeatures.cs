@@ -15,7 +15,8 @@ public enum FeatureNormalization
 
 /// <summary>
 /// Clustering features of units. K-means only needs their inner products, and ⟨[a_i;b_i],[a_j;b_j]⟩ =
-/// ⟨a_i,a_j⟩ + ⟨b_i,b_j⟩, so the feature Gram comes from the A and B Grams without building the features.
+/// ⟨a_i,a_j⟩ + ⟨b_i,b_j⟩, so the feature Gram comes from the A and B Grams without building the features
+/// (see <see cref="UnitPool.FeatureGram"/>).
 /// </summary>
 public static class UnitFeatures
 {
@@ -23,28 +24,7 @@ public static class UnitFeatures
     public static double[] Gram(UnitBlock block, FeatureNormalization normalization, bool parallel = true)
     {
         if (block is null) throw new ArgumentNullException(nameof(block));
-        int n = block.Count;
-        var ga = GramMatrix.Compute(block.A, n, block.InFeatures, parallel);
-        var gb = GramMatrix.Compute(block.BT, n, block.OutFeatures, parallel);
-        var g = new double[(long)n * n];
-        if (normalization == FeatureNormalization.None)
-        {
-            for (int i = 0; i < g.Length; i++) g[i] = ga[i] + gb[i];
-            return g;
-        }
-
-        var ia = InverseNorms(ga, n);
-        var ib = InverseNorms(gb, n);
-        for (int i = 0; i < n; i++)
-        {
-            for (int j = 0; j < n; j++)
-            {
-                long at = ((long)i * n) + j;
-                g[at] = (ga[at] * ia[i] * ia[j]) + (gb[at] * ib[i] * ib[j]);
-            }
-        }
-
-        return g;
+        return UnitPool.Create(new[] { block }, foldScales: false, canonicalize: false).FeatureGram(normalization, parallel);
     }
 
     /// <summary>The feature vectors themselves, n × (InFeatures + OutFeatures) row-major: [a ; b] or [a/‖a‖ ; b/‖b‖] per unit.</summary>
@@ -74,10 +54,4 @@ public static class UnitFeatures
     // A zero half has no direction; it contributes a zero vector rather than NaNs.
     private static double InverseOf(double norm) => norm > 0 ? 1.0 / norm : 0.0;
 
-    private static double[] InverseNorms(double[] gram, int n)
-    {
-        var inv = new double[n];
-        for (int i = 0; i < n; i++) inv[i] = InverseOf(Math.Sqrt(gram[((long)i * n) + i]));
-        return inv;
-    }
 }

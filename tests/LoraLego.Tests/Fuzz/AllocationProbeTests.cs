@@ -63,7 +63,8 @@ public sealed class AllocationProbeTests
         });
         var (allocated, bound) = Measure(TestFiles.WritePeft(tmp.Combine("f16"), TestFiles.PeftConfig(16, 16), tensors));
         Assert.True(allocated <= bound, $"{allocated:N0} > bound {bound:N0}");
-        // Reading 512 KiB of F16 as float32 (A, B and B transposed) costs 2 × 256 KiB + 4 × 256 KiB.
-        Assert.True(allocated >= 6 * (256 << 10), $"{allocated:N0} is less than the float32 copies themselves");
+        // Reading 512 KiB of F16 as float32 (A and B transposed; B itself passes through a pooled buffer)
+        // costs at least 2 × 2 × 256 KiB.
+        Assert.True(allocated >= 4 * (256 << 10), $"{allocated:N0} is less than the float32 copies themselves");
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using LoraLego.Linalg;
 using LoraLego.Tests.Merging;
 using Xunit;
@@ -63,5 +64,50 @@ public class VectorKernelsTests
         Assert.Equal(1, VectorKernels.ArgMaxAbs(new[] { 1f, -5f, 5f, 2f }));
         Assert.Equal(5f, VectorKernels.MaxAbs(new[] { 1f, -5f, 5f, 2f }));
         Assert.Equal(-1, VectorKernels.ArgMaxAbs(ReadOnlySpan<float>.Empty));
+    }
+
+    [Theory]
+    [InlineData(3)]
+    [InlineData(37)]
+    [InlineData(1000)]
+    public void VectorMaxAbsAndArgMaxAbsMatchTheScalarDefinition(int length)
+    {
+        var rng = new Random(length);
+        for (int trial = 0; trial < 20; trial++)
+        {
+            var x = new float[length];
+            for (int i = 0; i < length; i++) x[i] = (float)Math.Round(UnitTestData.Gaussian(rng) * 4); // integers: many ties
+            if (trial % 4 == 1) x[rng.Next(length)] = float.NaN; // NaNs are passed over, as the scalar loop does
+            float m = 0;
+            int at = -1;
+            float best = -1;
+            for (int i = 0; i < length; i++)
+            {
+                float a = Math.Abs(x[i]);
+                if (a > m) m = a;
+                if (a > best) { best = a; at = i; }
+            }
+
+            Assert.Equal(m, VectorKernels.MaxAbs(x));
+            Assert.Equal(at, VectorKernels.ArgMaxAbs(x));
+        }
+
+        Assert.Equal(-1, VectorKernels.ArgMaxAbs(Enumerable.Repeat(float.NaN, length).ToArray()));
+    }
+
+    [Fact]
+    public void AddScaledAndScaleToFloatRoundOnceFromFloat64()
+    {
+        var rng = new Random(9);
+        var x = Enumerable.Range(0, 43).Select(_ => (float)UnitTestData.Gaussian(rng)).ToArray();
+        var y = Enumerable.Range(0, 43).Select(_ => UnitTestData.Gaussian(rng)).ToArray();
+        var expected = y.Select((v, i) => v + (0.3 * x[i])).ToArray();
+        VectorKernels.AddScaled(0.3, x, y);
+        Assert.Equal(expected, y);
+
+        var f = new float[43];
+        VectorKernels.ScaleToFloat(-1.7, y, f);
+        Assert.Equal(y.Select(v => (float)(-1.7 * v)).ToArray(), f);
+        Assert.Throws<ArgumentException>(() => VectorKernels.AddScaled(1, new float[3], new double[4]));
     }
 }

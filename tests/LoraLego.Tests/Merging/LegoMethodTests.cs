@@ -134,7 +134,7 @@ public class LegoMethodTests
         var input = Sources(6, 6, 6);
         var options = Options(4, reweighting, OutputReweighting.Off, seed: 5);
         options.Lego.Canonicalize = UnitCanonicalization.None;
-        var folded = UnitBlockOps.Concatenate(input.Sources.Select(UnitBlockOps.FoldScales).ToArray());
+        var pooled = UnitBlockOps.Concatenate(input.Sources);
         var result = LegoClusterer.Cluster(input, options, CancellationToken.None);
 
         foreach (var cluster in result.Clusters)
@@ -144,7 +144,10 @@ public class LegoMethodTests
             double memberNorm = 0;
             foreach (int i in idx)
             {
-                var joint = folded.UnitA(i).ToArray().Concat(folded.UnitB(i).ToArray()).Select(v => (double)v).ToArray();
+                // Folded in float64: a·√|s| and b·√|s|·sign(s).
+                double s = pooled.Scale[i], root = Math.Sqrt(Math.Abs(s));
+                var joint = pooled.UnitA(i).ToArray().Select(v => v * root)
+                    .Concat(pooled.UnitB(i).ToArray().Select(v => v * root * Math.Sign(s))).ToArray();
                 for (int x = 0; x < mean.Length; x++) mean[x] += joint[x] / idx.Length;
                 memberNorm += Norm(joint, reweighting) / idx.Length;
             }

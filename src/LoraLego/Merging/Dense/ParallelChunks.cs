@@ -13,11 +13,8 @@ internal static class ParallelChunks
 {
     public const int ChunkSize = 1 << 16;
 
-    /// <summary>
-    /// AggressiveOptimization (512; not named in netstandard2.0): element passes run a few times per
-    /// module, too few for tiered compilation to promote them from unoptimised code.
-    /// </summary>
-    public const MethodImplOptions Hot = (MethodImplOptions)512;
+    /// <summary>Element passes run a few times per module, too few for tiered compilation to promote them.</summary>
+    public const MethodImplOptions Hot = JitHints.Hot;
 
     public static int Count(int length) => (length + ChunkSize - 1) / ChunkSize;
 
