@@ -77,9 +77,10 @@ public sealed class InvokeLoraClusterCommand : UnitGatheringCmdletBase
             },
         };
 
+        var recycler = new FactorRecycler();
         RunOrdered(
             Units.Pools,
-            (pool, token) => ClusterStage.Run(pool, ClusterStage.ForModule(options, ranks, pool.Module), token),
+            (pool, token) => ClusterStage.Run(pool, ClusterStage.ForModule(options, ranks, pool.Module), recycler, token),
             (pool, centroids) =>
             {
                 foreach (var c in centroids) WriteObject(c);

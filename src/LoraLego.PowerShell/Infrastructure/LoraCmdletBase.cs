@@ -1,5 +1,4 @@
 using System;
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Management.Automation;
 using System.Threading;
@@ -49,30 +48,7 @@ public abstract class LoraCmdletBase : PSCmdlet, IDisposable
         int count = items.Count;
         if (count == 0) return;
         if (threads <= 0) threads = Environment.ProcessorCount;
-        threads = Math.Max(1, Math.Min(threads, count));
-        int window = threads * 2;
-
-        var finished = new BlockingCollection<(int Index, TOut? Result, Exception? Error)>();
-        using var slots = new SemaphoreSlim(window, window);
-        int next = -1;
-        var workers = new Task[threads];
-        for (int t = 0; t < threads; t++)
-        {
-            workers[t] = Task.Factory.StartNew(() =>
-            {
-                while (!StopToken.IsCancellationRequested)
-                {
-                    try { slots.Wait(StopToken); }
-                    catch (OperationCanceledException) { return; }
-                    int i = Interlocked.Increment(ref next);
-                    if (i >= count) { slots.Release(); return; }
-                    try { finished.Add((i, work(items[i], StopToken), null)); }
-                    catch (Exception e) { finished.Add((i, default, e)); }
-                }
-            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        }
-
-        var waiting = new Dictionary<int, (TOut? Result, Exception? Error)>();
+        var workers = new OrderedWorkers<TIn, TOut>(items, work, threads, StopToken);
         int emitted = 0;
         var progress = new ProgressRecord(Math.Abs(activity.GetHashCode() % 100000), activity, "Starting");
         try
@@ -80,24 +56,17 @@ public abstract class LoraCmdletBase : PSCmdlet, IDisposable
             while (emitted < count)
             {
                 if (StopToken.IsCancellationRequested) throw new PipelineStoppedException();
-                if (!finished.TryTake(out var done, 100)) continue;
-                waiting[done.Index] = (done.Result, done.Error);
-                while (waiting.TryGetValue(emitted, out var ready))
-                {
-                    waiting.Remove(emitted);
-                    var item = items[emitted];
-                    emitted++;
-                    slots.Release();
-                    Deliver(item, ready.Result, ready.Error, onResult, onError);
-                    progress.StatusDescription = $"{emitted} of {count}: {describe(item)}";
-                    progress.PercentComplete = (int)(100L * emitted / count);
-                    WriteProgress(progress);
-                }
+                if (!workers.TryTakeNext(100, out var item, out var result, out var error)) continue;
+                emitted++;
+                Deliver(item, result, error, onResult, onError);
+                progress.StatusDescription = $"{emitted} of {count}: {describe(item)}";
+                progress.PercentComplete = (int)(100L * emitted / count);
+                WriteProgress(progress);
             }
         }
         finally
         {
-            _ = Task.WaitAll(workers, TimeSpan.FromSeconds(5));
+            workers.Join(TimeSpan.FromSeconds(5));
             progress.RecordType = ProgressRecordType.Completed;
             try { WriteProgress(progress); } catch (PipelineStoppedException) { }
         }

@@ -89,10 +89,16 @@ public sealed class LoraModule
     /// The module's rank-1 units as float32, unit-major (row i of A = a_i, row i of BT = column i of B),
     /// each with scale Scale·<paramref name="weight"/>.
     /// </summary>
-    public UnitBlock ReadUnits(double weight = 1.0)
+    public UnitBlock ReadUnits(double weight = 1.0) => ReadUnits(weight, length => new float[length]);
+
+    /// <summary>
+    /// As <see cref="ReadUnits(double)"/>, with the factor arrays from <paramref name="allocate"/> (length → array of
+    /// exactly that length, contents ignored: every element is overwritten).
+    /// </summary>
+    internal UnitBlock ReadUnits(double weight, Func<int, float[]> allocate)
     {
-        var a = new float[(long)Rank * InFeatures];
-        var bt = new float[(long)OutFeatures * Rank];
+        var a = allocate(Rank * InFeatures);
+        var bt = allocate(OutFeatures * Rank);
         var b = ArrayPool<float>.Shared.Rent(bt.Length);
         try
         {

@@ -3,6 +3,7 @@ using System.Linq;
 using System.Threading;
 using LoraLego.Adapters;
 using LoraLego.Merging;
+using LoraLego.Units;
 
 namespace LoraLego.Pipeline;
 
@@ -14,10 +15,24 @@ public static class ClusterStage
 {
     public const string CentroidAdapterLabel = "Lego";
 
-    public static IReadOnlyList<LoraUnit> Run(ModulePool pool, MergeOptions options, CancellationToken cancellationToken)
+    public static IReadOnlyList<LoraUnit> Run(ModulePool pool, MergeOptions options, CancellationToken cancellationToken) =>
+        Run(pool, options, null, cancellationToken);
+
+    /// <summary>As <see cref="Run(ModulePool, MergeOptions, CancellationToken)"/>, reading factors into <paramref name="recycler"/>'s arrays (one per stage).</summary>
+    public static IReadOnlyList<LoraUnit> Run(ModulePool pool, MergeOptions options, FactorRecycler? recycler, CancellationToken cancellationToken)
     {
-        var input = pool.ToMergeInput(cancellationToken);
-        var result = LegoClusterer.Cluster(input, options, cancellationToken);
+        var recycled = new List<UnitBlock>();
+        LegoModuleResult result;
+        try
+        {
+            // The centroids own fresh arrays: nothing of the sources' factors outlives this call.
+            result = LegoClusterer.Cluster(pool.ToMergeInput(cancellationToken, recycler, recycled), options, cancellationToken);
+        }
+        finally
+        {
+            recycler?.Return(recycled);
+        }
+
         var bySource = pool.SourceUnits();
         var madeWith = options.Describe(LegoMethod.MethodName);
         var centroids = new List<LoraUnit>(result.Centroids.Count);

@@ -28,6 +28,15 @@ internal static class ModuleFactorCache
         }
     }
 
+    /// <summary>The module's units if something still holds them from an earlier read.</summary>
+    public static UnitBlock? Cached(LoraModule module)
+    {
+        lock (module)
+        {
+            return Factors.TryGetValue(module, out var slot) && slot.TryGetTarget(out var block) ? block : null;
+        }
+    }
+
     /// <summary>‖a_i‖·‖b_i‖ for every unit (without the scale).</summary>
     public static double[] UnitNorms(LoraModule module) => Norms.GetValue(module, m =>
     {

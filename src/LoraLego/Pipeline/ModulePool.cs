@@ -48,15 +48,34 @@ public sealed class ModulePool
     public double MeanSourceRank => Groups().Average(g => (double)(g.Source?.Rank ?? g.Units.Count));
 
     /// <summary>Reads the factors and lays the units out as the engine's per-source blocks.</summary>
-    public ModuleMergeInput ToMergeInput(CancellationToken cancellationToken)
+    public ModuleMergeInput ToMergeInput(CancellationToken cancellationToken) => ToMergeInput(cancellationToken, null, null);
+
+    /// <summary>
+    /// As <see cref="ToMergeInput(CancellationToken)"/>; a source module whose units are all in the pool and whose
+    /// factors nobody holds is read into <paramref name="recycler"/>'s arrays and its block added to
+    /// <paramref name="recycled"/>, for the caller to hand back once it is done with the input.
+    /// </summary>
+    internal ModuleMergeInput ToMergeInput(CancellationToken cancellationToken, FactorRecycler? recycler, List<UnitBlock>? recycled)
     {
         var first = _units[0];
         var blocks = new List<UnitBlock>();
         foreach (var group in Groups())
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var sourceBlock = group.Source is null ? null : ModuleFactorCache.Read(group.Source);
             int n = group.Units.Count, din = first.InFeatures, dout = first.OutFeatures;
+            UnitBlock? sourceBlock = null;
+            if (group.Source is not null)
+            {
+                sourceBlock = ModuleFactorCache.Cached(group.Source);
+                if (sourceBlock is null && recycler is not null && recycled is not null && CoversInOrder(group.Units, group.Source.Rank))
+                {
+                    sourceBlock = group.Source.ReadUnits(1.0, recycler.Rent);
+                    recycled.Add(sourceBlock);
+                }
+
+                sourceBlock ??= ModuleFactorCache.Read(group.Source);
+            }
+
             if (sourceBlock is not null && CoversInOrder(group.Units, sourceBlock.Count))
             {
                 // Every unit of the source module, in order: share the factors read (they are never
