@@ -8,12 +8,15 @@
         Get-LoraAdapter | Split-LoraMsu | Invoke-LoraCluster -K 16 | Merge-LoraAdapter
     Stages run one after the other (each collected into a variable) so their times can be told apart;
     Invoke-LoraCluster is where the factors are read and clustered, Merge-LoraAdapter writes.
-    Run: dotnet pwsh -NoProfile -File bench/Pipeline/Run-PipelineBench.ps1 [-Repeats 3]
+    -Cold drops the page cache (root only: echo 3 > /proc/sys/vm/drop_caches) before the read-once
+    measurement and before every pipeline run, so both read from disk.
+    Run: dotnet pwsh -NoProfile -File bench/Pipeline/Run-PipelineBench.ps1 [-Repeats 3] [-Cold]
 #>
 param(
     [string] $DataPath = (Join-Path $PSScriptRoot '../results/llama2-7b-x8'),
     [int] $K = 16,
-    [int] $Repeats = 3
+    [int] $Repeats = 3,
+    [switch] $Cold
 )
 $ErrorActionPreference = 'Stop'
 $root = (Resolve-Path (Join-Path $PSScriptRoot '../..')).Path
@@ -26,7 +29,12 @@ if (-not (Test-Path (Join-Path $DataPath 'adapter_7'))) { & dotnet $readBench ge
 $inputBytes = (Get-ChildItem $DataPath -Recurse -File | Measure-Object Length -Sum).Sum
 Write-Host ("Inputs: {0:N0} bytes in {1} adapters" -f $inputBytes, (Get-ChildItem $DataPath -Directory).Count)
 
+function Clear-PageCache {
+    if ($Cold) { & sync; Set-Content -Path /proc/sys/vm/drop_caches -Value 3 }
+}
+
 Write-Host "`n== Reading the inputs once into float32 (bench/ReadThroughput)"
+Clear-PageCache
 & dotnet $readBench read $DataPath 3 | Out-Host
 
 $stageScript = @'
@@ -46,18 +54,23 @@ $pwsh = [Environment]::ProcessPath
 $out = Join-Path $DataPath '../merged-k16'
 
 $rows = foreach ($i in 1..$Repeats) {
+    Clear-PageCache
     $log = & /usr/bin/time -v $pwsh @prefix -NoProfile -NonInteractive -File $scriptFile -Module $module -Data $DataPath -K $K -Out $out 2>&1
     $result = ($log | Where-Object { "$_" -like 'RESULT *' }) -split ' '
     $rss = [double](($log | Where-Object { "$_" -match 'Maximum resident set size' }) -replace '\D', '') / 1024
     $wall = ($log | Where-Object { "$_" -match 'Elapsed \(wall clock\)' }) -replace '.*: ', ''
+    $field = { param($name) [double](($log | Where-Object { "$_" -match $name }) -replace '.*: ', '') }
     [pscustomobject]@{
         Run = $i; LoadS = [double]$result[1]; SplitS = [double]$result[2]; ClusterS = [double]$result[3]; MergeS = [double]$result[4]
         Units = [int]$result[5]; Centroids = [int]$result[6]; PeakRssMiB = [math]::Round($rss); ProcessWall = $wall
+        UserS = & $field 'User time'; SysS = & $field 'System time'; MinorFaults = & $field 'Minor \(reclaiming'
     }
 }
 $rows | Format-Table -AutoSize | Out-Host
 $median = { param($xs) $s = @($xs | Sort-Object); $s[[int][math]::Floor(($s.Count - 1) / 2)] }
-Write-Host ("Median seconds: load {0:N2}, split {1:N2}, cluster {2:N2}, merge {3:N2}; peak RSS median {4} MiB; inputs {5:N0} MiB" -f `
-    (& $median $rows.LoadS), (& $median $rows.SplitS), (& $median $rows.ClusterS), (& $median $rows.MergeS), (& $median $rows.PeakRssMiB), ($inputBytes / 1MB))
+$stages = @($rows | ForEach-Object { $_.LoadS + $_.SplitS + $_.ClusterS + $_.MergeS })
+Write-Host ("Median seconds: load {0:N2}, split {1:N2}, cluster {2:N2}, merge {3:N2}, the four stages {4:N2}; peak RSS median {5} MiB; inputs {6:N0} MiB" -f `
+    (& $median $rows.LoadS), (& $median $rows.SplitS), (& $median $rows.ClusterS), (& $median $rows.MergeS), (& $median $stages), (& $median $rows.PeakRssMiB), ($inputBytes / 1MB))
+Write-Host ("Median CPU of the whole process: user {0:N2} s, system {1:N2} s; {2:N0} minor page faults" -f (& $median $rows.UserS), (& $median $rows.SysS), (& $median $rows.MinorFaults))
 $mergedBytes = (Get-ChildItem $out -Recurse -File | Measure-Object Length -Sum).Sum
 Write-Host ("Merged adapter: {0:N0} bytes" -f $mergedBytes)

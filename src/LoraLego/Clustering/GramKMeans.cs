@@ -1,4 +1,5 @@
 using System;
+using System.Runtime.CompilerServices;
 using System.Threading;
 
 namespace LoraLego.Clustering;
@@ -32,6 +33,7 @@ public static class GramKMeans
         return best!;
     }
 
+    [MethodImpl(JitHints.Hot)]
     private static KMeansResult RunOnce(double[] g, int n, KMeansOptions o, SplitMix64 rng, int restart, CancellationToken ct)
     {
         int k = o.K;
@@ -75,6 +77,7 @@ public static class GramKMeans
     }
 
     /// <summary>k-means++: first seed uniform, each next one drawn with probability ∝ squared distance to the nearest seed.</summary>
+    [MethodImpl(JitHints.Hot)]
     private static int[] SeedPlusPlus(double[] g, int n, int k, SplitMix64 rng)
     {
         var seeds = new int[k];
@@ -126,6 +129,7 @@ public static class GramKMeans
         Math.Max(0, g[((long)i * n) + i] + g[((long)c * n) + c] - (2 * g[((long)i * n) + c]));
 
     /// <summary>Fills dist (n × k) with squared distances to the cluster means of <paramref name="assignment"/>; returns the inertia.</summary>
+    [MethodImpl(JitHints.Hot)]
     private static double DistancesToMeans(double[] g, int n, int k, int[] assignment, double[] dist)
     {
         // cross[i, j] = Σ_{l∈S_j} G_il, accumulated in index order.
@@ -159,6 +163,7 @@ public static class GramKMeans
     }
 
     // Ties go to the lowest cluster index.
+    [MethodImpl(JitHints.Hot)]
     private static void AssignNearest(double[] dist, int n, int k, int[] assignment)
     {
         for (int i = 0; i < n; i++)
@@ -184,6 +189,7 @@ public static class GramKMeans
     /// keep at least one member; ties go to the lowest point index. That point alone has zero distance, so
     /// the inertia only drops.
     /// </summary>
+    [MethodImpl(JitHints.Hot)]
     private static void FillEmptyClusters(double[] dist, int n, int k, int[] assignment)
     {
         var size = new int[k];
@@ -212,6 +218,7 @@ public static class GramKMeans
         }
     }
 
+    [MethodImpl(JitHints.Hot)]
     private static double[] ClusterInertia(double[] g, int n, int k, int[] assignment)
     {
         // inertia_j = Σ_{i∈S_j} G_ii − (1/|S_j|) Σ_{l,m∈S_j} G_lm

@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -31,46 +32,68 @@ public static class Float32Gram
     /// floats each) → count × count, row-major. <paramref name="parallel"/>: split each chunk's tiles over threads
     /// (for a single large pool; leave it off when the caller already runs pools in parallel).
     /// </summary>
+    [MethodImpl(JitHints.Hot)]
     public static double[] Compute(float[][] arrays, int[] offsets, int length, bool parallel = false)
     {
+        if (arrays is null) throw new ArgumentNullException(nameof(arrays));
+        var g = new double[(long)arrays.Length * arrays.Length];
+        AddTo(g, arrays, offsets, length, parallel);
+        return g;
+    }
+
+    /// <summary>
+    /// Adds the Gram matrix into <paramref name="g"/> (count × count row-major at its start; it may be longer,
+    /// e.g. a pooled array): for callers that combine several Grams without allocating each.
+    /// </summary>
+    [MethodImpl(JitHints.Hot)]
+    public static void AddTo(double[] g, float[][] arrays, int[] offsets, int length, bool parallel = false)
+    {
+        if (g is null) throw new ArgumentNullException(nameof(g));
         if (arrays is null) throw new ArgumentNullException(nameof(arrays));
         if (offsets is null) throw new ArgumentNullException(nameof(offsets));
         if (arrays.Length != offsets.Length) throw new ArgumentException($"{arrays.Length} arrays but {offsets.Length} offsets.", nameof(offsets));
         if (length < 0) throw new ArgumentOutOfRangeException(nameof(length));
         int n = arrays.Length;
+        if (g.Length < (long)n * n) throw new ArgumentException($"g holds {g.Length} values, fewer than {n}×{n}.", nameof(g));
         for (int i = 0; i < n; i++)
         {
             if (arrays[i] is null || offsets[i] < 0 || (long)offsets[i] + length > arrays[i].Length)
                 throw new ArgumentException($"Row {i} does not hold {length} floats from offset {offsets[i]}.", nameof(arrays));
         }
 
-        var g = new double[(long)n * n];
-        if (n == 0 || length == 0) return g;
+        if (n == 0 || length == 0) return;
         int width = Vector<float>.Count;
         int stride = (Math.Min(Chunk, length) + width - 1) / width * width;
-        var panel = new float[(long)n * stride];
-        int tiles = (n + Tile - 1) / Tile;
-        for (int c0 = 0; c0 < length; c0 += Chunk)
+
+        // A pooled panel: a fresh 256 KB array per module would be zeroed and page-faulted in each time.
+        var panel = ArrayPool<float>.Shared.Rent(n * stride);
+        try
         {
-            int len = Math.Min(Chunk, length - c0);
-            int padded = (len + width - 1) / width * width;
-            Pack(arrays, offsets, c0, len, padded, panel);
-            if (parallel && tiles > 1)
+            int tiles = (n + Tile - 1) / Tile;
+            for (int c0 = 0; c0 < length; c0 += Chunk)
             {
-                Parallel.For(0, tiles, t => SweepTile(panel, padded, n, t * Tile, g));
+                int len = Math.Min(Chunk, length - c0);
+                int padded = (len + width - 1) / width * width;
+                Pack(arrays, offsets, c0, len, padded, panel);
+                if (parallel && tiles > 1)
+                {
+                    Parallel.For(0, tiles, t => SweepTile(panel, padded, n, t * Tile, g));
+                }
+                else
+                {
+                    for (int t = 0; t < tiles; t++) SweepTile(panel, padded, n, t * Tile, g);
+                }
             }
-            else
-            {
-                for (int t = 0; t < tiles; t++) SweepTile(panel, padded, n, t * Tile, g);
-            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(panel);
         }
 
         for (int i = 0; i < n; i++)
         {
             for (int j = 0; j < i; j++) g[((long)j * n) + i] = g[((long)i * n) + j];
         }
-
-        return g;
     }
 
     /// <summary>Copies columns [c0, c0+len) of every row into the panel, rows <paramref name="padded"/> apart, zero-padded.</summary>

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using LoraLego.Clustering;
 using LoraLego.Linalg;
@@ -96,6 +97,7 @@ public static class LegoClusterer
     /// Writes the members' mean [a ; b] into row j, rescaled by the parameter reweighting; returns that factor.
     /// <paramref name="ca"/> and <paramref name="cb"/> are float64 work space, reused across clusters.
     /// </summary>
+    [MethodImpl(JitHints.Hot)]
     private static double WriteCentroid(UnitPool pool, List<int> members, ParameterReweighting reweighting, double[] ca, double[] cb, float[] a, float[] bt, int j)
     {
         int din = pool.InFeatures, dout = pool.OutFeatures;

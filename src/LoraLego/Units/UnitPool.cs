@@ -1,5 +1,7 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using LoraLego.Linalg;
 
 namespace LoraLego.Units;
@@ -83,11 +85,32 @@ public sealed class UnitPool
     public ReadOnlySpan<float> RawB(int i) => new(_bRows[i], _bOffsets[i], OutFeatures);
 
     /// <summary>n × n Gram matrix (row-major) of the units' clustering features; float32 products (see <see cref="Float32Gram"/>).</summary>
+    [MethodImpl(JitHints.Hot)]
     public double[] FeatureGram(FeatureNormalization normalization, bool parallel = false)
     {
         int n = Count;
-        var ga = Float32Gram.Compute(_aRows, _aOffsets, InFeatures, parallel);
-        var gb = Float32Gram.Compute(_bRows, _bOffsets, OutFeatures, parallel);
+        var g = new double[(long)n * n];
+        var gb = ArrayPool<double>.Shared.Rent(n * n);
+        try
+        {
+            Array.Clear(gb, 0, n * n);
+            Float32Gram.AddTo(g, _aRows, _aOffsets, InFeatures, parallel);
+            Float32Gram.AddTo(gb, _bRows, _bOffsets, OutFeatures, parallel);
+            Combine(g, gb, normalization);
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(gb);
+        }
+
+        return g;
+    }
+
+    /// <summary>g (the A Gram on entry) becomes the feature Gram, from the A and B Grams and the unit factors.</summary>
+    [MethodImpl(JitHints.Hot)]
+    private void Combine(double[] g, double[] gb, FeatureNormalization normalization)
+    {
+        int n = Count;
 
         // Feature half of unit i = ca_i·a_i: [ca·a] (None) or its direction sign(ca)·a/‖a‖ (PerHalfL2).
         var ca = new double[n];
@@ -98,13 +121,12 @@ public sealed class UnitPool
             cb[i] = normalization == FeatureNormalization.None ? FactorB[i] : Direction(FactorB[i], NormB[i]);
         }
 
-        var g = new double[(long)n * n];
         for (int i = 0; i < n; i++)
         {
             for (int j = 0; j < n; j++)
             {
                 long at = ((long)i * n) + j;
-                g[at] = (ga[at] * ca[i] * ca[j]) + (gb[at] * cb[i] * cb[j]);
+                g[at] = (g[at] * ca[i] * ca[j]) + (gb[at] * cb[i] * cb[j]);
             }
 
             // The diagonal is the squared feature norm, known from the float64 norms (a direction's is 1).
@@ -112,8 +134,6 @@ public sealed class UnitPool
                 ? Square(ca[i] * NormA[i]) + Square(cb[i] * NormB[i])
                 : (ca[i] == 0 ? 0 : 1) + (cb[i] == 0 ? 0 : 1);
         }
-
-        return g;
     }
 
     /// <summary>a += weight · (unit i's a as clustered), b likewise, in float64.</summary>
@@ -130,6 +150,7 @@ public sealed class UnitPool
     public double JointMaxAbs(int i) =>
         Math.Max(Math.Abs(FactorA[i]) * VectorKernels.MaxAbs(RawA(i)), Math.Abs(FactorB[i]) * VectorKernels.MaxAbs(RawB(i)));
 
+    [MethodImpl(JitHints.Hot)]
     private void Place(int i, double scale, bool foldScales, bool canonicalize)
     {
         double na = Math.Sqrt(VectorKernels.SumOfSquares(RawA(i)));
