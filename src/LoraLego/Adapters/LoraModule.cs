@@ -1,7 +1,7 @@
 using System;
-using System.Buffers;
 using System.Collections.Generic;
 using System.Linq;
+using LoraLego.Linalg;
 using LoraLego.SafeTensors;
 using LoraLego.Units;
 using System.Runtime.CompilerServices;
@@ -99,23 +99,16 @@ public sealed class LoraModule
     {
         var a = allocate(Rank * InFeatures);
         var bt = allocate(OutFeatures * Rank);
-        var b = ArrayPool<float>.Shared.Rent(bt.Length);
-        try
-        {
-            // One handle for both factors: opening the file costs more than reading a small tensor.
-            using (var reader = Adapter.TensorFile.OpenReader())
-            {
-                reader.ReadFloat32(AInfo, a);
-                reader.ReadFloat32(BInfo, b.AsSpan(0, bt.Length));
-            }
+        var b = ThreadScratch<float>.Get(ScratchSlot.FactorTranspose, bt.Length);
 
-            Transpose(b, OutFeatures, Rank, bt);
-        }
-        finally
+        // One handle for both factors: opening the file costs more than reading a small tensor.
+        using (var reader = Adapter.TensorFile.OpenReader())
         {
-            ArrayPool<float>.Shared.Return(b);
+            reader.ReadFloat32(AInfo, a);
+            reader.ReadFloat32(BInfo, b.AsSpan(0, bt.Length));
         }
 
+        Transpose(b, OutFeatures, Rank, bt);
         var scale = new double[Rank];
         for (int i = 0; i < Rank; i++) scale[i] = Scale * weight;
         return new UnitBlock(InFeatures, OutFeatures, a, bt, scale);

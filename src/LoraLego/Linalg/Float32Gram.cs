@@ -1,5 +1,4 @@
 using System;
-using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -65,9 +64,8 @@ public static class Float32Gram
         int width = Vector<float>.Count;
         int stride = (Math.Min(Chunk, length) + width - 1) / width * width;
 
-        // A pooled panel: a fresh 256 KB array per module would be zeroed and page-faulted in each time.
-        var panel = ArrayPool<float>.Shared.Rent(n * stride);
-        try
+        // A reused panel: a fresh 256 KB array per module would be zeroed and page-faulted in each time.
+        var panel = ThreadScratch<float>.Get(ScratchSlot.GramPanel, n * stride);
         {
             int tiles = (n + Tile - 1) / Tile;
             for (int c0 = 0; c0 < length; c0 += Chunk)
@@ -84,10 +82,6 @@ public static class Float32Gram
                     for (int t = 0; t < tiles; t++) SweepTile(panel, padded, n, t * Tile, g);
                 }
             }
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(panel);
         }
 
         for (int i = 0; i < n; i++)

@@ -1,5 +1,4 @@
 using System;
-using System.Buffers;
 using System.Collections.Generic;
 using System.Runtime.CompilerServices;
 using LoraLego.Linalg;
@@ -90,19 +89,11 @@ public sealed class UnitPool
     {
         int n = Count;
         var g = new double[(long)n * n];
-        var gb = ArrayPool<double>.Shared.Rent(n * n);
-        try
-        {
-            Array.Clear(gb, 0, n * n);
-            Float32Gram.AddTo(g, _aRows, _aOffsets, InFeatures, parallel);
-            Float32Gram.AddTo(gb, _bRows, _bOffsets, OutFeatures, parallel);
-            Combine(g, gb, normalization);
-        }
-        finally
-        {
-            ArrayPool<double>.Shared.Return(gb);
-        }
-
+        var gb = ThreadScratch<double>.Get(ScratchSlot.GramSecondHalf, n * n);
+        Array.Clear(gb, 0, n * n);
+        Float32Gram.AddTo(g, _aRows, _aOffsets, InFeatures, parallel);
+        Float32Gram.AddTo(gb, _bRows, _bOffsets, OutFeatures, parallel);
+        Combine(g, gb, normalization);
         return g;
     }
 
