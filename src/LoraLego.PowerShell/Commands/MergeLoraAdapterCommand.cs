@@ -124,6 +124,12 @@ public sealed class MergeLoraAdapterCommand : UnitGatheringCmdletBase
                 Seed = Seed,
             };
             var sources = MergeStage.Sources(Units);
+
+            // The sources' hashes (provenance) are computed on worker threads while the checks run and
+            // the tensors are written; the header is laid out with placeholders and gets them last.
+            using var hashes = new SourceHashes(ThrottleLimit, StopToken);
+            hashes.Start(sources);
+            var provenance = MergeStage.Provenance(Units, sources, method.Name, options, _ => SourceHashes.Pending);
             var write = new AdapterWriteOptions
             {
                 Format = Format == OutputFormat.Kohya ? AdapterFormat.Kohya : AdapterFormat.Peft,
@@ -132,7 +138,8 @@ public sealed class MergeLoraAdapterCommand : UnitGatheringCmdletBase
                 Sources = sources,
                 BaseModel = BaseModel,
                 ExtraTensors = ChooseExtraTensors(sources),
-                Provenance = MergeStage.Provenance(Units, sources, method.Name, options),
+                Provenance = provenance,
+                FinishProvenance = token => MergeStage.WithSourceHashes(provenance, sources, s => hashes.Get(s, token)),
             };
             WarnOnBaseModels(sources);
             CheckFinite(target);
@@ -154,7 +161,7 @@ public sealed class MergeLoraAdapterCommand : UnitGatheringCmdletBase
     }
 
     /// <summary>
-    /// Concat streams: each module is assembled while it is written, so memory holds one module.
+    /// Concat streams: each module is folded from the pooled units while it is written, so memory holds one module.
     /// Other methods first merge every module on the worker threads (ordered, bounded), then write.
     /// </summary>
     private string Write(string target, IMergeMethod method, MergeOptions options, AdapterWriteOptions write)
@@ -164,13 +171,7 @@ public sealed class MergeLoraAdapterCommand : UnitGatheringCmdletBase
         int done = 0;
         if (method is ConcatMethod)
         {
-            var modules = pools.Select(p => MergeStage.OutputFor(p, p.Units.Count)).ToList();
-            var byName = pools.ToDictionary(p => p.Module, StringComparer.Ordinal);
-            return AdapterWriter.Write(target, modules, (m, token) =>
-            {
-                Report(progress, ++done, pools.Count, m.Name);
-                return MergeStage.MergeModule(byName[m.Name], method, options, token);
-            }, write, StopToken);
+            return ConcatWriter.Write(target, pools, write, m => Report(progress, ++done, pools.Count, m.Name), StopToken);
         }
 
         var merged = new Dictionary<string, UnitBlock>(StringComparer.Ordinal);

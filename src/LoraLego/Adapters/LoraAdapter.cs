@@ -1,9 +1,11 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Security.Cryptography;
+using System.Threading;
 using LoraLego.SafeTensors;
 
 namespace LoraLego.Adapters;
@@ -101,12 +103,32 @@ public sealed class LoraAdapter
     public LoraModule? GetModule(string name) => _byName.TryGetValue(name, out var m) ? m : null;
 
     /// <summary>SHA-256 (lowercase hex) of the whole tensor file, for provenance.</summary>
-    public string ComputeSha256()
+    public string ComputeSha256() => ComputeSha256(CancellationToken.None);
+
+    /// <summary>As <see cref="ComputeSha256()"/>, checking <paramref name="cancellationToken"/> between reads.</summary>
+    public string ComputeSha256(CancellationToken cancellationToken)
     {
-        using var sha = SHA256.Create();
-        using var stream = new FileStream(TensorFilePath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-        var hash = sha.ComputeHash(stream);
-        return string.Concat(hash.Select(b => b.ToString("x2", CultureInfo.InvariantCulture)));
+        // 1 MiB reads straight into the hash's buffer (the stream itself unbuffered): one copy out of
+        // the page cache and one native hash call per MiB, instead of 4 KiB calls through a 64 KiB buffer.
+        const int ReadSize = 1 << 20;
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using var stream = new FileStream(TensorFilePath, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan);
+        var buffer = ArrayPool<byte>.Shared.Rent(ReadSize);
+        try
+        {
+            int read;
+            while ((read = stream.Read(buffer, 0, ReadSize)) > 0)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                sha.AppendData(buffer, 0, read);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        return string.Concat(sha.GetHashAndReset().Select(b => b.ToString("x2", CultureInfo.InvariantCulture)));
     }
 
     public override string ToString() => $"{Name} ({Format}, rank {Rank}, {ModuleCount} modules)";

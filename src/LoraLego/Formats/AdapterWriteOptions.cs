@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Threading;
 using LoraLego.Adapters;
 using LoraLego.SafeTensors;
 
@@ -27,6 +28,14 @@ public sealed class AdapterWriteOptions
 
     /// <summary>Provenance written into __metadata__; keys get the "loralego." prefix when they lack it.</summary>
     public IReadOnlyDictionary<string, string> Provenance { get; set; } = new Dictionary<string, string>();
+
+    /// <summary>
+    /// Provenance that is finished only once the tensors are written (e.g. source hashes computed
+    /// meanwhile), or null. When set it is called after the last tensor, before the output is
+    /// committed, and replaces <see cref="Provenance"/>, which then only lays out the header: both
+    /// must make a header of the same length (a pending hash written as 64 placeholder digits).
+    /// </summary>
+    public Func<CancellationToken, IReadOnlyDictionary<string, string>>? FinishProvenance { get; set; }
 
     /// <summary>Non-LoRA tensors to copy byte for byte under their own names (e.g. a score head).</summary>
     public IReadOnlyList<ExtraTensor> ExtraTensors { get; set; } = Array.Empty<ExtraTensor>();

@@ -14,8 +14,9 @@ namespace LoraLego.Formats;
 /// <summary>
 /// Writes an adapter whose modules are produced one at a time: the header is fixed from the declared
 /// shapes first, then each module's units are requested, folded into scale-1 factors and streamed out,
-/// so memory holds one module at a time. Output goes to a temporary file/folder beside the target and
-/// is renamed into place; inputs are never overwritten.
+/// so memory holds one module at a time. Provenance still being computed (FinishProvenance) goes into
+/// the header last, in place. Output goes to a temporary file/folder beside the target and is renamed
+/// into place; inputs are never overwritten.
 /// </summary>
 public static class AdapterWriter
 {
@@ -30,22 +31,28 @@ public static class AdapterWriter
         if (target is null) throw new ArgumentNullException(nameof(target));
         if (modules is null) throw new ArgumentNullException(nameof(modules));
         if (produceUnits is null) throw new ArgumentNullException(nameof(produceUnits));
-        options ??= new AdapterWriteOptions();
+        return WriteFolded(target, modules, (m, ct) => FoldedFactors.Of(m, produceUnits(m, ct)), options ?? new AdapterWriteOptions(), cancellationToken);
+    }
+
+    /// <summary>As <see cref="Write"/>, with each module's factors folded from units the caller holds (no block assembled first).</summary>
+    internal static string WriteFolded(string target, IReadOnlyList<OutputModule> modules, Func<OutputModule, CancellationToken, FoldedFactors> produce,
+        AdapterWriteOptions options, CancellationToken cancellationToken)
+    {
         var full = Path.GetFullPath(target).TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
 
         CheckOptions(full, modules, options);
         OutputTarget.RefuseInputs(full, options);
         var layouts = modules.Select(m => OutputLayout.For(m, options.Format, full)).ToList();
         var specs = BuildSpecs(full, layouts, options);
-        var metadata = BuildMetadata(modules, options);
+        var metadata = BuildMetadata(modules, options.Format, options.Provenance);
 
         return options.Format == AdapterFormat.Peft
-            ? WritePeft(full, modules, layouts, specs, metadata, produceUnits, options, cancellationToken)
-            : WriteKohya(full, layouts, specs, metadata, produceUnits, options, cancellationToken);
+            ? WritePeft(full, modules, layouts, specs, metadata, produce, options, cancellationToken)
+            : WriteKohya(full, layouts, specs, metadata, produce, options, cancellationToken);
     }
 
     private static string WritePeft(string folder, IReadOnlyList<OutputModule> modules, List<OutputLayout> layouts, List<TensorSpec> specs,
-        Dictionary<string, string> metadata, Func<OutputModule, CancellationToken, UnitBlock> produce, AdapterWriteOptions options, CancellationToken ct)
+        Dictionary<string, string> metadata, Func<OutputModule, CancellationToken, FoldedFactors> produce, AdapterWriteOptions options, CancellationToken ct)
     {
         OutputTarget.CheckFolderTarget(folder, options.Overwrite);
         var config = PeftConfigWriter.Build(modules, options, folder);
@@ -78,7 +85,7 @@ public static class AdapterWriter
     }
 
     private static string WriteKohya(string file, List<OutputLayout> layouts, List<TensorSpec> specs, Dictionary<string, string> metadata,
-        Func<OutputModule, CancellationToken, UnitBlock> produce, AdapterWriteOptions options, CancellationToken ct)
+        Func<OutputModule, CancellationToken, FoldedFactors> produce, AdapterWriteOptions options, CancellationToken ct)
     {
         OutputTarget.CheckFileTarget(file, options.Overwrite);
         var parent = Path.GetDirectoryName(file);
@@ -88,16 +95,15 @@ public static class AdapterWriter
     }
 
     private static void Stream(string path, List<OutputLayout> layouts, List<TensorSpec> specs, Dictionary<string, string> metadata,
-        Func<OutputModule, CancellationToken, UnitBlock> produce, AdapterWriteOptions options, bool overwrite, CancellationToken ct)
+        Func<OutputModule, CancellationToken, FoldedFactors> produce, AdapterWriteOptions options, bool overwrite, CancellationToken ct)
     {
         using var writer = new SafeTensorWriter(path, specs, metadata, overwrite);
         foreach (var layout in layouts)
         {
             ct.ThrowIfCancellationRequested();
-            var units = produce(layout.Module, ct);
-            var (a, b) = FactorFolding.Fold(layout.Module, units);
-            writer.WriteTensor(layout.AKey, a);
-            writer.WriteTensor(layout.BKey, b);
+            var factors = produce(layout.Module, ct);
+            writer.WriteTensor(layout.AKey, factors.ALength, factors.FillA);
+            writer.WriteTensor(layout.BKey, factors.BLength, factors.FillB);
             if (layout.AlphaKey is not null) writer.WriteTensor(layout.AlphaKey, new float[] { layout.Module.Rank });
         }
 
@@ -105,6 +111,14 @@ public static class AdapterWriter
         {
             ct.ThrowIfCancellationRequested();
             writer.WriteTensorRaw(extra.Name, extra.ReadRaw());
+        }
+
+        if (options.FinishProvenance is not null)
+        {
+            // The tensors go to disk while the provenance is still being finished, not after it.
+            writer.FlushToDisk();
+            var modules = layouts.Select(l => l.Module).ToList();
+            writer.ReplaceMetadata(BuildMetadata(modules, options.Format, options.FinishProvenance(ct)));
         }
 
         ct.ThrowIfCancellationRequested();
@@ -161,11 +175,11 @@ public static class AdapterWriter
         return specs;
     }
 
-    private static Dictionary<string, string> BuildMetadata(IReadOnlyList<OutputModule> modules, AdapterWriteOptions options)
+    private static Dictionary<string, string> BuildMetadata(IReadOnlyList<OutputModule> modules, AdapterFormat format, IReadOnlyDictionary<string, string> provenance)
     {
         // Insertion order is header order: "format" first, as PEFT and transformers write it.
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal) { ["format"] = "pt" };
-        if (options.Format == AdapterFormat.Kohya)
+        if (format == AdapterFormat.Kohya)
         {
             var ranks = modules.Select(m => m.Rank).Distinct().ToList();
             if (ranks.Count == 1)
@@ -176,8 +190,8 @@ public static class AdapterWriter
             }
         }
 
-        var provenance = options.Provenance.Select(kv => (Key: kv.Key.StartsWith("loralego.", StringComparison.Ordinal) ? kv.Key : "loralego." + kv.Key, kv.Value));
-        foreach (var (key, value) in provenance.OrderBy(kv => kv.Key, StringComparer.Ordinal)) metadata[key] = value;
+        var prefixed = provenance.Select(kv => (Key: kv.Key.StartsWith("loralego.", StringComparison.Ordinal) ? kv.Key : "loralego." + kv.Key, kv.Value));
+        foreach (var (key, value) in prefixed.OrderBy(kv => kv.Key, StringComparer.Ordinal)) metadata[key] = value;
 
         return metadata;
     }

@@ -1,4 +1,3 @@
-using System.Linq;
 using System.Threading;
 using LoraLego.Units;
 
@@ -18,6 +17,8 @@ public sealed class ConcatMethod : IMergeMethod
     {
         ModuleInputChecks.Validate(input);
         cancellationToken.ThrowIfCancellationRequested();
-        return UnitBlockOps.Concatenate(input.Sources.Select(UnitBlockOps.FoldScales).ToArray());
+        // Concatenating first and folding the new block in place copies each vector once (folding each
+        // source first copied it twice); every value is the same (float)(x·√|s|) either way.
+        return UnitBlockOps.FoldScales(UnitBlockOps.Concatenate(input.Sources), inPlace: true);
     }
 }

@@ -110,5 +110,13 @@ public sealed class LoraUnit
 
     internal ReadOnlySpan<float> SpanB(Units.UnitBlock? sourceBlock) => _b ?? sourceBlock!.UnitB(Index);
 
+    /// <summary>As <see cref="SpanA"/>, for holding on to while a module is written.</summary>
+    internal ReadOnlyMemory<float> MemoryA(Units.UnitBlock? sourceBlock) =>
+        _a ?? new ReadOnlyMemory<float>(sourceBlock!.A, Index * sourceBlock.InFeatures, sourceBlock.InFeatures);
+
+    /// <summary>As <see cref="SpanB"/>, for holding on to while a module is written.</summary>
+    internal ReadOnlyMemory<float> MemoryB(Units.UnitBlock? sourceBlock) =>
+        _b ?? new ReadOnlyMemory<float>(sourceBlock!.BT, Index * sourceBlock.OutFeatures, sourceBlock.OutFeatures);
+
     public override string ToString() => $"{Adapter}:{Module}#{Index}";
 }

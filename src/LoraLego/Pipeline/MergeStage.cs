@@ -18,6 +18,8 @@ namespace LoraLego.Pipeline;
 /// </summary>
 public static class MergeStage
 {
+    private const string SourcesKey = "loralego.sources";
+
     /// <summary>Every adapter the gathered units come from, by name then path (arrival order does not matter).</summary>
     public static IReadOnlyList<LoraAdapter> Sources(UnitCollector units) =>
         units.Pools.SelectMany(p => p.Units).SelectMany(u => u.Origins).Distinct()
@@ -35,35 +37,59 @@ public static class MergeStage
     /// and its options, and how clustered units were made. No paths or times, so the same inputs and
     /// seed give byte-identical files.
     /// </summary>
-    public static IReadOnlyDictionary<string, string> Provenance(UnitCollector units, IReadOnlyList<LoraAdapter> sources, string method, MergeOptions options)
+    public static IReadOnlyDictionary<string, string> Provenance(UnitCollector units, IReadOnlyList<LoraAdapter> sources, string method, MergeOptions options) =>
+        Provenance(units, sources, method, options, s => s.ComputeSha256());
+
+    /// <summary>
+    /// As above, with each source's hash from <paramref name="sha256"/>: hashes computed elsewhere
+    /// (<see cref="SourceHashes"/>), or <see cref="SourceHashes.Pending"/> to lay out a header of
+    /// the final length before they are known.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> Provenance(UnitCollector units, IReadOnlyList<LoraAdapter> sources, string method, MergeOptions options, Func<LoraAdapter, string> sha256)
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["loralego.version"] = typeof(MergeStage).Assembly.GetName().Version?.ToString(3) ?? "0",
             ["loralego.method"] = method,
             ["loralego.options"] = Json(w => WriteMap(w, options.Describe(method))),
-            ["loralego.sources"] = Json(w =>
-            {
-                w.WriteStartArray();
-                foreach (var s in sources)
-                {
-                    w.WriteStartObject();
-                    w.WriteString("name", s.Name);
-                    w.WriteString("format", s.Format.ToString());
-                    w.WriteString("file", Path.GetFileName(s.TensorFilePath));
-                    w.WriteString("sha256", s.ComputeSha256());
-                    w.WriteEndObject();
-                }
-
-                w.WriteEndArray();
-            }),
+            [SourcesKey] = SourcesJson(sources, sha256),
         };
 
-        var made = units.Pools.SelectMany(p => p.Units).Where(u => u.MadeWith.Count > 0)
-            .Select(u => Json(w => WriteMap(w, u.MadeWith))).Distinct().ToList();
+        // Thousands of centroids carry equal MadeWith maps: each distinct map is serialised once (equal
+        // maps give equal JSON, so this is the list of distinct JSON texts, in first-seen order).
+        var made = units.Pools.SelectMany(p => p.Units).Select(u => u.MadeWith).Where(m => m.Count > 0).Distinct(MapContentEquality.Instance)
+            .Select(m => Json(w => WriteMap(w, m))).ToList();
         if (made.Count > 0) result["loralego.units_made_with"] = made.Count == 1 ? made[0] : "[" + string.Join(",", made) + "]";
         return result;
     }
+
+    /// <summary>
+    /// <paramref name="provenance"/> with the sources' entry made anew from <paramref name="sha256"/>,
+    /// everything else kept: finishes a provenance laid out with <see cref="SourceHashes.Pending"/>.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> WithSourceHashes(IReadOnlyDictionary<string, string> provenance, IReadOnlyList<LoraAdapter> sources, Func<LoraAdapter, string> sha256)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var kv in provenance) result[kv.Key] = kv.Value;
+        result[SourcesKey] = SourcesJson(sources, sha256);
+        return result;
+    }
+
+    private static string SourcesJson(IReadOnlyList<LoraAdapter> sources, Func<LoraAdapter, string> sha256) => Json(w =>
+    {
+        w.WriteStartArray();
+        foreach (var s in sources)
+        {
+            w.WriteStartObject();
+            w.WriteString("name", s.Name);
+            w.WriteString("format", s.Format.ToString());
+            w.WriteString("file", Path.GetFileName(s.TensorFilePath));
+            w.WriteString("sha256", sha256(s));
+            w.WriteEndObject();
+        }
+
+        w.WriteEndArray();
+    });
 
     private static void WriteMap(Utf8JsonWriter w, IEnumerable<KeyValuePair<string, string>> map)
     {

@@ -23,6 +23,7 @@ public sealed class SafeTensorWriter : IDisposable
     private readonly bool overwrite;
     private readonly TensorSpec[] specs;
     private readonly long[] byteLengths;
+    private readonly int headerLength;
     private FileStream? stream;
     private int next;
     private bool committed;
@@ -75,6 +76,7 @@ public sealed class SafeTensorWriter : IDisposable
         }
 
         byte[] header = BuildHeader(metadata);
+        headerLength = header.Length;
         if (Directory.Exists(this.path))
         {
             throw Fail(SafeTensorsErrorKind.OutputExists, null, "a folder of that name exists");
@@ -102,31 +104,50 @@ public sealed class SafeTensorWriter : IDisposable
     /// <summary>Writes the next tensor (in spec order), converting float32 to its dtype with round-to-nearest-even.</summary>
     public void WriteTensor(string name, ReadOnlySpan<float> data)
     {
-        TensorSpec spec = Next(name);
-        if (!Float32Encoding.CanEncode(spec.DType))
-        {
-            throw Fail(SafeTensorsErrorKind.UnsupportedDType, name, $"float32 data cannot be written as {spec.DType}; use WriteTensorRaw");
-        }
-
-        int elementBytes = Float32Encoding.BytesPerElement(spec.DType);
-        long expected = byteLengths[next] / elementBytes;
-        if (data.Length != expected)
-        {
-            throw Fail(SafeTensorsErrorKind.DataLengthMismatch, name, $"{data.Length} values given, {spec} holds {expected}");
-        }
-
-        byte[] chunk = ArrayPool<byte>.Shared.Rent((int)Math.Min((long)EncodeChunkElements * elementBytes, Math.Max(1, byteLengths[next])));
+        TensorSpec spec = NextFloat32(name, data.Length);
+        byte[] chunk = RentEncodeChunk(spec);
         try
         {
             for (int done = 0; done < data.Length; done += EncodeChunkElements)
             {
-                int count = Math.Min(EncodeChunkElements, data.Length - done);
-                Float32Encoding.Encode(spec.DType, data.Slice(done, count), chunk);
-                WriteBytes(chunk, count * elementBytes, name);
+                EncodeAndWrite(spec, data.Slice(done, Math.Min(EncodeChunkElements, data.Length - done)), chunk);
             }
         }
         finally
         {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
+
+        next++;
+    }
+
+    /// <summary>
+    /// Writes the next tensor (in spec order) from <paramref name="count"/> float32 values that
+    /// <paramref name="source"/> fills in a chunk at a time, so a tensor computed on the fly (factors
+    /// folded from units) is encoded straight from a small buffer instead of a full-size float32 copy.
+    /// </summary>
+    public void WriteTensor(string name, long count, Float32ChunkSource source)
+    {
+        if (source is null)
+        {
+            throw new ArgumentNullException(nameof(source));
+        }
+
+        TensorSpec spec = NextFloat32(name, count);
+        byte[] chunk = RentEncodeChunk(spec);
+        float[] values = ArrayPool<float>.Shared.Rent((int)Math.Min(EncodeChunkElements, Math.Max(1, count)));
+        try
+        {
+            for (long done = 0; done < count; done += EncodeChunkElements)
+            {
+                Span<float> part = values.AsSpan(0, (int)Math.Min(EncodeChunkElements, count - done));
+                source(done, part);
+                EncodeAndWrite(spec, part, chunk);
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(values);
             ArrayPool<byte>.Shared.Return(chunk);
         }
 
@@ -158,6 +179,50 @@ public sealed class SafeTensorWriter : IDisposable
         }
 
         next++;
+    }
+
+    /// <summary>Pushes what is written so far to disk (fsync), e.g. while the caller waits for values to finish the header with.</summary>
+    public void FlushToDisk()
+    {
+        FileStream open = OpenStream(null);
+        try
+        {
+            open.Flush(flushToDisk: true);
+        }
+        catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+        {
+            DeleteTemp();
+            throw Fail(SafeTensorsErrorKind.WriteFailed, null, ex.Message, ex);
+        }
+    }
+
+    /// <summary>
+    /// Rewrites the header with <paramref name="metadata"/> in place of what the constructor was given,
+    /// for values known only once the tensors are written (such as hashes computed meanwhile). The
+    /// header must come out exactly as long, since the tensor data starts right after it; the file is
+    /// then the same as if these values had been given up front.
+    /// </summary>
+    public void ReplaceMetadata(IReadOnlyDictionary<string, string>? metadata)
+    {
+        FileStream open = OpenStream(null);
+        byte[] header = BuildHeader(metadata);
+        if (header.Length != headerLength)
+        {
+            throw new ArgumentException($"The new metadata makes a header of {header.Length} bytes; the tensors were laid out after one of {headerLength}.", nameof(metadata));
+        }
+
+        try
+        {
+            long end = open.Position;
+            open.Position = 0;
+            open.Write(header, 0, header.Length);
+            open.Position = end;
+        }
+        catch (Exception ex) when (ex is IOException || ex is UnauthorizedAccessException)
+        {
+            DeleteTemp();
+            throw Fail(SafeTensorsErrorKind.WriteFailed, null, ex.Message, ex);
+        }
     }
 
     /// <summary>Flushes to disk and renames the temporary file into place.</summary>
@@ -216,6 +281,34 @@ public sealed class SafeTensorWriter : IDisposable
         {
             DeleteTemp();
         }
+    }
+
+    /// <summary>The next spec, which must take <paramref name="count"/> values of a dtype float32 encodes to.</summary>
+    private TensorSpec NextFloat32(string name, long count)
+    {
+        TensorSpec spec = Next(name);
+        if (!Float32Encoding.CanEncode(spec.DType))
+        {
+            throw Fail(SafeTensorsErrorKind.UnsupportedDType, name, $"float32 data cannot be written as {spec.DType}; use WriteTensorRaw");
+        }
+
+        long expected = byteLengths[next] / Float32Encoding.BytesPerElement(spec.DType);
+        if (count != expected)
+        {
+            throw Fail(SafeTensorsErrorKind.DataLengthMismatch, name, $"{count} values given, {spec} holds {expected}");
+        }
+
+        return spec;
+    }
+
+    /// <summary>Room for one encoded chunk of the next tensor (no more than the tensor takes).</summary>
+    private byte[] RentEncodeChunk(TensorSpec spec) =>
+        ArrayPool<byte>.Shared.Rent((int)Math.Min((long)EncodeChunkElements * Float32Encoding.BytesPerElement(spec.DType), Math.Max(1, byteLengths[next])));
+
+    private void EncodeAndWrite(TensorSpec spec, ReadOnlySpan<float> values, byte[] chunk)
+    {
+        Float32Encoding.Encode(spec.DType, values, chunk);
+        WriteBytes(chunk, values.Length * Float32Encoding.BytesPerElement(spec.DType), spec.Name);
     }
 
     private TensorSpec Next(string name)

@@ -311,6 +311,48 @@ public class AdapterWriterTests
         Assert.Equal(("pt", "concat", "a"), (md["format"], md["loralego.method"], md["loralego.sources"]));
     }
 
+    [Theory]
+    [InlineData(AdapterFormat.Peft)]
+    [InlineData(AdapterFormat.Kohya)]
+    public void ProvenanceFinishedLast_GivesTheFileWrittenWithItUpFront(AdapterFormat format)
+    {
+        using var tmp = new TempFolder();
+        var a = Crafted(tmp, "a", 2, 2, "", ("l.0.q_proj", 8, 8), ("l.1.q_proj", 8, 8));
+        var final = new Dictionary<string, string> { ["method"] = "concat", ["sources"] = "a:" + new string('7', 64) };
+        var pending = new Dictionary<string, string> { ["method"] = "concat", ["sources"] = "a:" + new string('0', 64) };
+        string extension = format == AdapterFormat.Kohya ? ".safetensors" : string.Empty;
+        var finished = new List<string>();
+
+        var upFront = Rewrite(a, tmp.Combine("upfront" + extension), new AdapterWriteOptions { Format = format, Provenance = final });
+        var last = Rewrite(a, tmp.Combine("last" + extension), new AdapterWriteOptions
+        {
+            Format = format,
+            Provenance = pending,
+            FinishProvenance = _ =>
+            {
+                finished.Add("called");
+                return final;
+            },
+        });
+
+        Assert.Single(finished);
+        string File(string written) => format == AdapterFormat.Kohya ? written : Path.Combine(written, "adapter_model.safetensors");
+        Assert.Equal(System.IO.File.ReadAllBytes(File(upFront)), System.IO.File.ReadAllBytes(File(last)));
+    }
+
+    [Fact]
+    public void ProvenanceThatFailsToFinish_LeavesNothing()
+    {
+        using var tmp = new TempFolder();
+        var a = Crafted(tmp, "a", 2, 2, "", ("l.q_proj", 8, 8));
+        Assert.Throws<IOException>(() => Rewrite(a, tmp.Combine("out"), new AdapterWriteOptions
+        {
+            Provenance = new Dictionary<string, string> { ["sources"] = "pending" },
+            FinishProvenance = _ => throw new IOException("a source vanished while it was hashed"),
+        }));
+        Assert.Equal(new[] { "a" }, Directory.GetFileSystemEntries(tmp.Path).Select(Path.GetFileName));
+    }
+
     [Fact]
     public void UnwritableRequests_AreRefusedWithIds()
     {

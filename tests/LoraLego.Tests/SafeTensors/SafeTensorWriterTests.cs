@@ -304,6 +304,75 @@ public class SafeTensorWriterTests
         }
     }
 
+    [Fact]
+    public void ReplacedMetadata_GivesTheFileWrittenWithItUpFront()
+    {
+        using var dir = new TempDirectory();
+        string upFront = dir.File("upfront.safetensors");
+        string replaced = dir.File("replaced.safetensors");
+        WriteTwo(upFront, new Dictionary<string, string> { ["format"] = "pt", ["hash"] = "3f9a" });
+
+        using (var writer = new SafeTensorWriter(replaced, TwoTensors, new Dictionary<string, string> { ["format"] = "pt", ["hash"] = "0000" }))
+        {
+            writer.WriteTensor("b.first", new[] { 1f, 2f, 3f });
+            writer.WriteTensor("a.second", new[] { 1f, 2f, 3f, 4f, 5f });
+            writer.FlushToDisk();
+            writer.ReplaceMetadata(new Dictionary<string, string> { ["format"] = "pt", ["hash"] = "3f9a" });
+            writer.Commit();
+        }
+
+        Assert.Equal(File.ReadAllBytes(upFront), File.ReadAllBytes(replaced));
+    }
+
+    [Fact]
+    public void ReplacedMetadataOfAnotherLength_IsRefusedAndNothingIsLeft()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("longer.safetensors");
+        using (var writer = new SafeTensorWriter(path, TwoTensors, new Dictionary<string, string> { ["hash"] = "00" }))
+        {
+            writer.WriteTensor("b.first", new[] { 1f, 2f, 3f });
+            Assert.Throws<ArgumentException>(() => writer.ReplaceMetadata(new Dictionary<string, string> { ["hash"] = "0123456789abcdef" }));
+        }
+
+        Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
+    }
+
+    [Fact]
+    public void ChunkSource_WritesWhatTheSpanOverloadWrites()
+    {
+        using var dir = new TempDirectory();
+        const int count = (1 << 18) * 2 + 777; // three chunks, the last one short
+        float[] values = SafeTensorRoundTripTests.RandomFloats(new Random(5), count);
+        var specs = new[] { new TensorSpec("f32", SafeTensorDType.F32, new long[] { count }), new TensorSpec("bf16", SafeTensorDType.BF16, new long[] { count }) };
+        string fromSpan = dir.File("span.safetensors");
+        string fromChunks = dir.File("chunks.safetensors");
+        var starts = new List<long>();
+        using (var writer = new SafeTensorWriter(fromSpan, specs, null))
+        {
+            writer.WriteTensor("f32", values);
+            writer.WriteTensor("bf16", values);
+            writer.Commit();
+        }
+
+        using (var writer = new SafeTensorWriter(fromChunks, specs, null))
+        {
+            void Fill(long start, Span<float> destination)
+            {
+                starts.Add(start);
+                values.AsSpan((int)start, destination.Length).CopyTo(destination);
+            }
+
+            writer.WriteTensor("f32", count, Fill);
+            writer.WriteTensor("bf16", count, Fill);
+            Assert.Equal("SafeTensorsTensorOrder", Assert.Throws<SafeTensorsException>(() => writer.WriteTensor("f32", count, Fill)).ErrorId);
+            writer.Commit();
+        }
+
+        Assert.Equal(File.ReadAllBytes(fromSpan), File.ReadAllBytes(fromChunks));
+        Assert.Equal(new long[] { 0, 1 << 18, 2 << 18, 0, 1 << 18, 2 << 18 }, starts);
+    }
+
     private static void WriteTwo(string path, IReadOnlyDictionary<string, string>? metadata)
     {
         using var writer = new SafeTensorWriter(path, TwoTensors, metadata);
