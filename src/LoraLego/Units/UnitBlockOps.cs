@@ -14,12 +14,18 @@ public static class UnitBlockOps
     /// Moves each unit's scale into its vectors: a·√|s| and b·√|s|·sign(s), scale 1. Needed before
     /// pooling units of adapters with different scales, since a merged adapter has one scale.
     /// </summary>
-    public static UnitBlock FoldScales(UnitBlock block)
+    public static UnitBlock FoldScales(UnitBlock block) => FoldScales(block, inPlace: false);
+
+    /// <summary>
+    /// <paramref name="inPlace"/>: rescale the block's own arrays (for a block the caller just made,
+    /// such as a concatenation) instead of copying them; the returned block shares them.
+    /// </summary>
+    internal static UnitBlock FoldScales(UnitBlock block, bool inPlace)
     {
         if (block is null) throw new ArgumentNullException(nameof(block));
         int n = block.Count, din = block.InFeatures, dout = block.OutFeatures;
-        var a = (float[])block.A.Clone();
-        var bt = (float[])block.BT.Clone();
+        var a = inPlace ? block.A : (float[])block.A.Clone();
+        var bt = inPlace ? block.BT : (float[])block.BT.Clone();
         var scale = new double[n];
         for (int i = 0; i < n; i++)
         {
