@@ -64,13 +64,20 @@ public static class Program
     {
         var pools = Pools(folders);
         var lego = new LegoOptions();
-        double read = 0, pool = 0, gram = 0, kmeans = 0, whole = 0;
+        var recycler = new FactorRecycler();
+        double fresh = 0, read = 0, pool = 0, gram = 0, kmeans = 0, whole = 0;
         var sw = new Stopwatch();
         foreach (var p in pools)
         {
+            // As Invoke-LoraCluster reads (recycled arrays, nothing cached), then into fresh arrays as a stage
+            // without a recycler would (that read goes through the factor cache, so it must come second).
+            var recycled = new List<UnitBlock>();
             sw.Restart();
-            var input = p.ToMergeInput(CancellationToken.None);
+            var input = p.ToMergeInput(CancellationToken.None, recycler, recycled);
             read += sw.Elapsed.TotalSeconds;
+            sw.Restart();
+            p.ToMergeInput(CancellationToken.None, null, null);
+            fresh += sw.Elapsed.TotalSeconds;
             sw.Restart();
             var units = UnitPool.Create(input.Sources, lego.FoldScales, lego.Canonicalize == UnitCanonicalization.BalanceAndSign);
             pool += sw.Elapsed.TotalSeconds;
@@ -83,9 +90,10 @@ public static class Program
             sw.Restart();
             LegoClusterer.Cluster(input, options);
             whole += sw.Elapsed.TotalSeconds;
+            recycler.Return(recycled);
         }
 
-        Console.WriteLine($"phases, 1 thread, run {rep}: read {read:F2} s, pool {pool:F2} s, feature Gram {gram:F2} s, k-means {kmeans:F2} s; " +
+        Console.WriteLine($"phases, 1 thread, run {rep}: read into fresh arrays {fresh:F2} s, into recycled arrays {read:F2} s, pool {pool:F2} s, feature Gram {gram:F2} s, k-means {kmeans:F2} s; " +
             $"whole LegoClusterer {whole:F2} s (so centroids ≈ {Math.Max(0, whole - pool - gram - kmeans):F2} s)");
     }
 

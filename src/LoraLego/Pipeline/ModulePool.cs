@@ -55,7 +55,7 @@ public sealed class ModulePool
     /// factors nobody holds is read into <paramref name="recycler"/>'s arrays and its block added to
     /// <paramref name="recycled"/>, for the caller to hand back once it is done with the input.
     /// </summary>
-    internal ModuleMergeInput ToMergeInput(CancellationToken cancellationToken, FactorRecycler? recycler, List<UnitBlock>? recycled)
+    public ModuleMergeInput ToMergeInput(CancellationToken cancellationToken, FactorRecycler? recycler, List<UnitBlock>? recycled)
     {
         var first = _units[0];
         var blocks = new List<UnitBlock>();
