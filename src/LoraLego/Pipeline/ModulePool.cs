@@ -122,7 +122,7 @@ public sealed class ModulePool
     private List<(Adapters.LoraModule? Source, List<LoraUnit> Units)> Groups()
     {
         var groups = new List<(Adapters.LoraModule? Source, List<LoraUnit> Units)>();
-        var bySource = new Dictionary<object, int>(ReferenceEqualityComparer.Instance);
+        var bySource = new Dictionary<Adapters.LoraModule, int>(ReferenceEquality<Adapters.LoraModule>.Instance);
         var byLabel = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var u in _units)
         {
@@ -144,14 +144,5 @@ public sealed class ModulePool
             .ThenBy(x => x.Arrival)
             .Select(x => x.Group)
             .ToList();
-    }
-
-    private sealed class ReferenceEqualityComparer : IEqualityComparer<object>
-    {
-        public static readonly ReferenceEqualityComparer Instance = new();
-
-        public new bool Equals(object? x, object? y) => ReferenceEquals(x, y);
-
-        public int GetHashCode(object obj) => System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj);
     }
 }
