@@ -176,9 +176,10 @@ public sealed class MergeLoraAdapterCommand : UnitGatheringCmdletBase
 
         var merged = new Dictionary<string, UnitBlock>(StringComparer.Ordinal);
         var failed = false;
+        var recycler = new FactorRecycler();
         RunOrdered(
             pools,
-            (pool, token) => MergeStage.MergeModule(pool, method, ClusterStage.ForModule(options, RankSelector.Default, pool.Module), token),
+            (pool, token) => MergeStage.MergeModule(pool, method, ClusterStage.ForModule(options, RankSelector.Default, pool.Module), recycler, token),
             (pool, block) => merged[pool.Module] = block,
             (pool, error) =>
             {

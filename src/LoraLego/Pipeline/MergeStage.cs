@@ -27,7 +27,24 @@ public static class MergeStage
 
     /// <summary>Merges one module's units with the method (Concat keeps every unit: the exact sum).</summary>
     public static UnitBlock MergeModule(ModulePool pool, IMergeMethod method, MergeOptions options, CancellationToken cancellationToken) =>
-        method.Merge(pool.ToMergeInput(cancellationToken), options, cancellationToken);
+        MergeModule(pool, method, options, null, cancellationToken);
+
+    /// <summary>As above, reading the sources' factors into <paramref name="recycler"/>'s arrays (one recycler per stage).</summary>
+    public static UnitBlock MergeModule(ModulePool pool, IMergeMethod method, MergeOptions options, FactorRecycler? recycler, CancellationToken cancellationToken)
+    {
+        var recycled = new List<UnitBlock>();
+        UnitBlock? merged = null;
+        try
+        {
+            merged = method.Merge(pool.ToMergeInput(cancellationToken, recycler, recycled), options, cancellationToken);
+            return merged;
+        }
+        finally
+        {
+            // A method that handed back its input's own arrays keeps them: only unshared ones are reused.
+            recycler?.Return(recycled.Where(b => merged is null || (!ReferenceEquals(b.A, merged.A) && !ReferenceEquals(b.BT, merged.BT))));
+        }
+    }
 
     /// <summary>Output module shaped like the pool's modules at the given rank.</summary>
     public static OutputModule OutputFor(ModulePool pool, int rank) => OutputModule.Like(pool.First.Template, rank);
