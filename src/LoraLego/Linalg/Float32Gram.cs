@@ -2,7 +2,6 @@ using System;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Threading.Tasks;
 
 namespace LoraLego.Linalg;
 
@@ -17,8 +16,8 @@ namespace LoraLego.Linalg;
 /// Each chunk of every row is first packed into one contiguous panel: rows of a LoRA factor sit 4096·4
 /// bytes apart, a stride that maps them all onto the same few cache sets, and packing removes that.
 /// The panel is then swept by 3×3 tiles of rows (nine independent accumulators: six vector loads feed
-/// nine multiply-adds). Each entry is owned by one tile and the chunks are summed in order, so the
-/// result does not depend on the thread count.
+/// nine multiply-adds). One thread per call: the callers already run modules in parallel, and splitting
+/// one module's Gram over threads as well was slower on 2 cores (measured).
 /// </remarks>
 public static class Float32Gram
 {
@@ -28,15 +27,14 @@ public static class Float32Gram
 
     /// <summary>
     /// Gram matrix of the rows (<paramref name="arrays"/>[i] from <paramref name="offsets"/>[i], <paramref name="length"/>
-    /// floats each) → count × count, row-major. <paramref name="parallel"/>: split each chunk's tiles over threads
-    /// (for a single large pool; leave it off when the caller already runs pools in parallel).
+    /// floats each) → count × count, row-major.
     /// </summary>
     [MethodImpl(JitHints.Hot)]
-    public static double[] Compute(float[][] arrays, int[] offsets, int length, bool parallel = false)
+    public static double[] Compute(float[][] arrays, int[] offsets, int length)
     {
         if (arrays is null) throw new ArgumentNullException(nameof(arrays));
         var g = new double[(long)arrays.Length * arrays.Length];
-        AddTo(g, arrays, offsets, length, parallel);
+        AddTo(g, arrays, offsets, length);
         return g;
     }
 
@@ -45,7 +43,7 @@ public static class Float32Gram
     /// e.g. a pooled array): for callers that combine several Grams without allocating each.
     /// </summary>
     [MethodImpl(JitHints.Hot)]
-    public static void AddTo(double[] g, float[][] arrays, int[] offsets, int length, bool parallel = false)
+    public static void AddTo(double[] g, float[][] arrays, int[] offsets, int length)
     {
         if (g is null) throw new ArgumentNullException(nameof(g));
         if (arrays is null) throw new ArgumentNullException(nameof(arrays));
@@ -66,22 +64,13 @@ public static class Float32Gram
 
         // A reused panel: a fresh 256 KB array per module would be zeroed and page-faulted in each time.
         var panel = ThreadScratch<float>.Get(ScratchSlot.GramPanel, n * stride);
+        int tiles = (n + Tile - 1) / Tile;
+        for (int c0 = 0; c0 < length; c0 += Chunk)
         {
-            int tiles = (n + Tile - 1) / Tile;
-            for (int c0 = 0; c0 < length; c0 += Chunk)
-            {
-                int len = Math.Min(Chunk, length - c0);
-                int padded = (len + width - 1) / width * width;
-                Pack(arrays, offsets, c0, len, padded, panel);
-                if (parallel && tiles > 1)
-                {
-                    Parallel.For(0, tiles, t => SweepTile(panel, padded, n, t * Tile, g));
-                }
-                else
-                {
-                    for (int t = 0; t < tiles; t++) SweepTile(panel, padded, n, t * Tile, g);
-                }
-            }
+            int len = Math.Min(Chunk, length - c0);
+            int padded = (len + width - 1) / width * width;
+            Pack(arrays, offsets, c0, len, padded, panel);
+            for (int t = 0; t < tiles; t++) SweepTile(panel, padded, n, t * Tile, g);
         }
 
         for (int i = 0; i < n; i++)

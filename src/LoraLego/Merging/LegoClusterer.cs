@@ -51,9 +51,7 @@ public static class LegoClusterer
         else
         {
             cancellationToken.ThrowIfCancellationRequested();
-            // One thread per module: the cmdlets already run modules in parallel, and splitting a module's
-            // Gram over threads as well only added synchronisation (measured: slower on 2 cores).
-            var gram = pool.FeatureGram(lego.FeatureNormalization, parallel: false);
+            var gram = pool.FeatureGram(lego.FeatureNormalization);
             var km = GramKMeans.Cluster(
                 gram,
                 n,

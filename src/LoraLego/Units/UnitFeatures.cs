@@ -20,13 +20,6 @@ public enum FeatureNormalization
 /// </summary>
 public static class UnitFeatures
 {
-    /// <summary>n × n Gram matrix (row-major, float64) of the units' feature vectors. Scales are not applied: fold them first if they should count.</summary>
-    public static double[] Gram(UnitBlock block, FeatureNormalization normalization, bool parallel = true)
-    {
-        if (block is null) throw new ArgumentNullException(nameof(block));
-        return UnitPool.Create(new[] { block }, foldScales: false, canonicalize: false).FeatureGram(normalization, parallel);
-    }
-
     /// <summary>The feature vectors themselves, n × (InFeatures + OutFeatures) row-major: [a ; b] or [a/‖a‖ ; b/‖b‖] per unit.</summary>
     public static float[] Build(UnitBlock block, FeatureNormalization normalization)
     {

@@ -85,14 +85,14 @@ public sealed class UnitPool
 
     /// <summary>n × n Gram matrix (row-major) of the units' clustering features; float32 products (see <see cref="Float32Gram"/>).</summary>
     [MethodImpl(JitHints.Hot)]
-    public double[] FeatureGram(FeatureNormalization normalization, bool parallel = false)
+    public double[] FeatureGram(FeatureNormalization normalization)
     {
         int n = Count;
         var g = new double[(long)n * n];
         var gb = ThreadScratch<double>.Get(ScratchSlot.GramSecondHalf, n * n);
         Array.Clear(gb, 0, n * n);
-        Float32Gram.AddTo(g, _aRows, _aOffsets, InFeatures, parallel);
-        Float32Gram.AddTo(gb, _bRows, _bOffsets, OutFeatures, parallel);
+        Float32Gram.AddTo(g, _aRows, _aOffsets, InFeatures);
+        Float32Gram.AddTo(gb, _bRows, _bOffsets, OutFeatures);
         Combine(g, gb, normalization);
         return g;
     }

@@ -78,7 +78,7 @@ public class UnitBlockOpsTests
     {
         var block = UnitTestData.RandomBlock(new Random(6), 7, 13, 9, 2.0);
         var features = UnitFeatures.Build(block, normalization);
-        var g = UnitFeatures.Gram(block, normalization);
+        var g = UnitPool.Create(new[] { block }, foldScales: false, canonicalize: false).FeatureGram(normalization);
         int d = 13 + 9;
         for (int i = 0; i < 7; i++)
         {
