@@ -71,12 +71,11 @@ public static class Program
         {
             // As Invoke-LoraCluster reads (recycled arrays, nothing cached), then into fresh arrays as a stage
             // without a recycler would (that read goes through the factor cache, so it must come second).
-            var recycled = new List<UnitBlock>();
             sw.Restart();
-            var input = p.ToMergeInput(CancellationToken.None, recycler, recycled);
+            var input = p.ToMergeInput(CancellationToken.None, recycler);
             read += sw.Elapsed.TotalSeconds;
             sw.Restart();
-            p.ToMergeInput(CancellationToken.None, null, null);
+            p.ToMergeInput(CancellationToken.None);
             fresh += sw.Elapsed.TotalSeconds;
             sw.Restart();
             var units = UnitPool.Create(input.Sources, lego.FoldScales, lego.Canonicalize == UnitCanonicalization.BalanceAndSign);
@@ -90,7 +89,7 @@ public static class Program
             sw.Restart();
             LegoClusterer.Cluster(input, options);
             whole += sw.Elapsed.TotalSeconds;
-            recycler.Return(recycled);
+            recycler.Return(input.Sources);
         }
 
         Console.WriteLine($"phases, 1 thread, run {rep}: read into fresh arrays {fresh:F2} s, into recycled arrays {read:F2} s, pool {pool:F2} s, feature Gram {gram:F2} s, k-means {kmeans:F2} s; " +

@@ -21,16 +21,16 @@ public static class ClusterStage
     /// <summary>As <see cref="Run(ModulePool, MergeOptions, CancellationToken)"/>, reading factors into <paramref name="recycler"/>'s arrays (one per stage).</summary>
     public static IReadOnlyList<LoraUnit> Run(ModulePool pool, MergeOptions options, FactorRecycler? recycler, CancellationToken cancellationToken)
     {
-        var recycled = new List<UnitBlock>();
+        var input = pool.ToMergeInput(cancellationToken, recycler);
         LegoModuleResult result;
         try
         {
             // The centroids own fresh arrays: nothing of the sources' factors outlives this call.
-            result = LegoClusterer.Cluster(pool.ToMergeInput(cancellationToken, recycler, recycled), options, cancellationToken);
+            result = LegoClusterer.Cluster(input, options, cancellationToken);
         }
         finally
         {
-            recycler?.Return(recycled);
+            recycler?.Return(input.Sources);
         }
 
         var bySource = pool.SourceUnits();

@@ -23,22 +23,35 @@ public sealed class FactorRecycler
 
     private readonly ConcurrentDictionary<int, ConcurrentBag<float[]>> _free = new();
 
-    /// <summary>An array of exactly <paramref name="length"/> floats with arbitrary contents.</summary>
-    public float[] Rent(int length) =>
-        _free.TryGetValue(length, out var bag) && bag.TryTake(out var array) ? array : new float[length];
+    // Arrays handed out and not yet back: only these are taken back, so callers can hand back a whole
+    // merge input (whose other blocks are cached or copied factors) without sorting out which is which.
+    private readonly ConcurrentDictionary<float[], bool> _lent = new(ReferenceEquality<float[]>.Instance);
 
-    /// <summary>Takes back the factor arrays of blocks this recycler's arrays were read into.</summary>
-    public void Return(IEnumerable<UnitBlock> blocks)
+    /// <summary>An array of exactly <paramref name="length"/> floats with arbitrary contents.</summary>
+    public float[] Rent(int length)
+    {
+        var array = _free.TryGetValue(length, out var bag) && bag.TryTake(out var free) ? free : new float[length];
+        _lent[array] = true;
+        return array;
+    }
+
+    /// <summary>
+    /// Takes back the factor arrays of <paramref name="blocks"/> that this recycler lent, except those
+    /// <paramref name="keep"/> still uses (a result that shares its input's arrays).
+    /// </summary>
+    public void Return(IEnumerable<UnitBlock> blocks, UnitBlock? keep = null)
     {
         foreach (var block in blocks)
         {
-            Keep(block.A);
-            Keep(block.BT);
+            TakeBack(block.A, keep);
+            TakeBack(block.BT, keep);
         }
     }
 
-    private void Keep(float[] array)
+    private void TakeBack(float[] array, UnitBlock? keep)
     {
+        if (keep is not null && (ReferenceEquals(array, keep.A) || ReferenceEquals(array, keep.BT))) return;
+        if (!_lent.TryRemove(array, out _)) return;
         var bag = _free.GetOrAdd(array.Length, _ => new ConcurrentBag<float[]>());
         if (bag.Count < MaxPerLength) bag.Add(array);
     }

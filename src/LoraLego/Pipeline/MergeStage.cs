@@ -32,17 +32,17 @@ public static class MergeStage
     /// <summary>As above, reading the sources' factors into <paramref name="recycler"/>'s arrays (one recycler per stage).</summary>
     public static UnitBlock MergeModule(ModulePool pool, IMergeMethod method, MergeOptions options, FactorRecycler? recycler, CancellationToken cancellationToken)
     {
-        var recycled = new List<UnitBlock>();
+        var input = pool.ToMergeInput(cancellationToken, recycler);
         UnitBlock? merged = null;
         try
         {
-            merged = method.Merge(pool.ToMergeInput(cancellationToken, recycler, recycled), options, cancellationToken);
+            merged = method.Merge(input, options, cancellationToken);
             return merged;
         }
         finally
         {
-            // A method that handed back its input's own arrays keeps them: only unshared ones are reused.
-            recycler?.Return(recycled.Where(b => merged is null || (!ReferenceEquals(b.A, merged.A) && !ReferenceEquals(b.BT, merged.BT))));
+            // A method that handed back its input's own arrays keeps them.
+            recycler?.Return(input.Sources, keep: merged);
         }
     }
 

@@ -48,14 +48,14 @@ public sealed class ModulePool
     public double MeanSourceRank => Groups().Average(g => (double)(g.Source?.Rank ?? g.Units.Count));
 
     /// <summary>Reads the factors and lays the units out as the engine's per-source blocks.</summary>
-    public ModuleMergeInput ToMergeInput(CancellationToken cancellationToken) => ToMergeInput(cancellationToken, null, null);
+    public ModuleMergeInput ToMergeInput(CancellationToken cancellationToken) => ToMergeInput(cancellationToken, null);
 
     /// <summary>
     /// As <see cref="ToMergeInput(CancellationToken)"/>; a source module whose units are all in the pool and whose
-    /// factors nobody holds is read into <paramref name="recycler"/>'s arrays and its block added to
-    /// <paramref name="recycled"/>, for the caller to hand back once it is done with the input.
+    /// factors nobody holds is read into <paramref name="recycler"/>'s arrays, for the caller to hand back
+    /// (<see cref="FactorRecycler.Return"/> of the input's sources) once it is done with the input.
     /// </summary>
-    public ModuleMergeInput ToMergeInput(CancellationToken cancellationToken, FactorRecycler? recycler, List<UnitBlock>? recycled)
+    public ModuleMergeInput ToMergeInput(CancellationToken cancellationToken, FactorRecycler? recycler)
     {
         var first = _units[0];
         var blocks = new List<UnitBlock>();
@@ -67,10 +67,9 @@ public sealed class ModulePool
             if (group.Source is not null)
             {
                 sourceBlock = ModuleFactorCache.Cached(group.Source);
-                if (sourceBlock is null && recycler is not null && recycled is not null && CoversInOrder(group.Units, group.Source.Rank))
+                if (sourceBlock is null && recycler is not null && CoversInOrder(group.Units, group.Source.Rank))
                 {
                     sourceBlock = group.Source.ReadUnits(1.0, recycler.Rent);
-                    recycled.Add(sourceBlock);
                 }
 
                 sourceBlock ??= ModuleFactorCache.Read(group.Source);
