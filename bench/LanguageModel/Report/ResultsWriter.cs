@@ -106,7 +106,7 @@ internal static class ResultsWriter
         sb.AppendLine();
         sb.AppendLine("Paired differences at default scale, same rank setting, same seeds, subsets and domains (all T pooled): method − reference, mean ± std over seeds (seeds where the method is ahead).");
         sb.AppendLine();
-        foreach (var setting in new[] { "k=r", "k=2r" })
+        foreach (var setting in r.Merges.Select(m => m.RankSetting).Where(s => s != "natural").Distinct().OrderBy(s => s.Length).ThenBy(s => s, StringComparer.Ordinal))
         {
             sb.AppendLine($"| method ({setting}) | {string.Join(" | ", refs.Select(x => "− " + x))} |");
             sb.AppendLine($"|---|{string.Concat(refs.Select(_ => "---|"))}");
@@ -136,7 +136,8 @@ internal static class ResultsWriter
             if (pairs.Count > 0) diffs.Add(pairs.Average());
         }
 
-        if (diffs.Count == 0 || method == reference) return method == reference ? "0" : null;
+        if (diffs.Count == 0) return null;
+        if (method == reference) return "0";
         var s = SeedStats.Of(diffs);
         return string.Format(CultureInfo.InvariantCulture, "{0:+0.000;-0.000} ± {1:F3} ({2}/{3})", s.Mean, s.Std, diffs.Count(d => d > 0), diffs.Count);
     }
