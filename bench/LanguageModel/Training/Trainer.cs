@@ -61,14 +61,13 @@ internal static class Trainer
 
     private static Tensor SampleBatch(IReadOnlyList<CorpusSplit> corpora, int batch, int context, Random rng)
     {
-        var data = new long[batch * (context + 1)];
+        var windows = new List<(byte[], int)>(batch);
         for (int i = 0; i < batch; i++)
         {
             var region = corpora[rng.Next(corpora.Count)].Train;
-            int offset = rng.Next(region.Length - context - 1);
-            for (int j = 0; j <= context; j++) data[i * (context + 1) + j] = region[offset + j];
+            windows.Add((region, rng.Next(region.Length - context - 1)));
         }
 
-        return tensor(data, new long[] { batch, context + 1 });
+        return Windows.Batch(windows, context);
     }
 }

@@ -18,11 +18,15 @@ internal static class Windows
     }
 
     /// <summary>A [n, context+1] int64 batch of the windows at the given offsets.</summary>
-    public static Tensor Batch(byte[] region, IReadOnlyList<int> offsets, int context)
+    public static Tensor Batch(byte[] region, IReadOnlyList<int> offsets, int context) =>
+        Batch(offsets.Select(o => (region, o)).ToList(), context);
+
+    /// <summary>A [n, context+1] int64 batch of windows, each from its own region.</summary>
+    public static Tensor Batch(IReadOnlyList<(byte[] Region, int Offset)> windows, int context)
     {
-        var data = new long[offsets.Count * (context + 1)];
-        for (int i = 0; i < offsets.Count; i++)
-            for (int j = 0; j <= context; j++) data[i * (context + 1) + j] = region[offsets[i] + j];
-        return tensor(data, new long[] { offsets.Count, context + 1 });
+        var data = new long[windows.Count * (context + 1)];
+        for (int i = 0; i < windows.Count; i++)
+            for (int j = 0; j <= context; j++) data[i * (context + 1) + j] = windows[i].Region[windows[i].Offset + j];
+        return tensor(data, new long[] { windows.Count, context + 1 });
     }
 }
