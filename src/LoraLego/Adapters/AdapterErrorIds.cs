@@ -13,6 +13,7 @@ public static class AdapterErrorIds
     public const string LoraShapeMismatch = nameof(LoraShapeMismatch);
     public const string LoraRankMismatch = nameof(LoraRankMismatch);
     public const string LoraDTypeNotSupported = nameof(LoraDTypeNotSupported);
+    public const string LoraModuleDuplicate = nameof(LoraModuleDuplicate);
 
     public const string OutputExists = nameof(OutputExists);
     public const string OutputIsInput = nameof(OutputIsInput);

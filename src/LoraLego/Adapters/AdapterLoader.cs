@@ -69,6 +69,7 @@ public static class AdapterLoader
                 $"{file} holds PEFT LoRA tensors but {PeftReader.ConfigFileName} is missing beside it; its ranks and alphas are in that file.");
         }
 
+        if (FluxReader.Claims(tensors)) return FluxReader.Read(tensors, name, loadedPath);
         if (KohyaReader.LooksLikeKohya(keys)) return KohyaReader.Read(tensors, name, loadedPath);
         if (DiffusersReader.LooksLikeDiffusers(keys)) return DiffusersReader.Read(tensors, name, loadedPath);
 

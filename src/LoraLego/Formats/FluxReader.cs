@@ -1,0 +1,158 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using LoraLego.Adapters;
+using LoraLego.Adapters.Flux;
+using LoraLego.Diagnostics;
+using LoraLego.SafeTensors;
+
+namespace LoraLego.Formats;
+
+/// <summary>
+/// Reads a FLUX.1 LoRA file in any of its key styles (<see cref="FluxKeyStyles"/>): kohya, BFL/ComfyUI,
+/// XLabs, diffusers/OneTrainer, and the text encoders' kohya/ComfyUI/diffusers names. Every module gets
+/// its diffusers identity; a fused BFL layer (qkv, linear1) becomes one module per split layer, each
+/// reading the shared A and its rows of B (<see cref="PartFactors"/>), so the deltas are exactly the
+/// stored ones. Scale is alpha/r with a missing or zero alpha meaning alpha = r (sd-scripts and ComfyUI;
+/// XLabs files store no alpha and x-flux applies none, so scale 1).
+/// </summary>
+internal static class FluxReader
+{
+    // (down, up) suffixes, longest first so ".lora.down.weight" is not taken for XLabs' ".down.weight".
+    private static readonly (string Down, string Up)[] Suffixes =
+    {
+        (".lora_down.weight", ".lora_up.weight"),
+        (".lora_A.weight", ".lora_B.weight"),
+        (".lora.down.weight", ".lora.up.weight"),
+        (".down.weight", ".up.weight"),
+    };
+
+    private const string AlphaSuffix = ".alpha";
+
+    /// <summary>
+    /// True when the file is a Flux LoRA: a key names a BFL layer (double_blocks, single_blocks, final_layer, ...:
+    /// only Flux has them), or a diffusers-named Flux layer with Flux's widths (SD3 shares the diffusers
+    /// names transformer_blocks.N.attn.add_q_proj but never Flux's 3072 width).
+    /// </summary>
+    public static bool Claims(SafeTensorFile file)
+    {
+        foreach (var t in file.Tensors)
+        {
+            var (stem, isDown) = Stem(t.Name);
+            if (stem is null) continue;
+            if (FluxKeyStyles.Map(stem) is not FluxTarget target) continue;
+            if (target.IsBflNamed) return true;
+            if (t.Shape.Count == 2 && (isDown ? t.Shape[1] == target.InFeatures : t.Shape[0] == target.OutFeatures)) return true;
+        }
+
+        return false;
+    }
+
+    public static LoraAdapter Read(SafeTensorFile file, string name, string loadedPath)
+    {
+        var path = file.Path;
+        var pairs = new FactorPairs();
+        var byName = new Dictionary<string, TensorInfo>(StringComparer.Ordinal);
+        var others = new List<TensorInfo>();
+        foreach (var t in file.Tensors)
+        {
+            var (stem, isDown) = Stem(t.Name);
+            if (stem is null) others.Add(t);
+            else if (isDown) pairs.AddA(stem, t);
+            else pairs.AddB(stem, t);
+            byName[t.Name] = t;
+        }
+
+        var styles = new HashSet<FluxKeyStyle>();
+        var found = new List<(string Stored, FluxTarget? Target, TensorInfo A, TensorInfo B, ModuleKind Kind, double Alpha, string? AlphaKey)>();
+        var usedAlphas = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (stored, a, b, _) in pairs.Complete(path, "down (A)", "up (B)"))
+        {
+            var kind = FactorShapes.Classify(path, stored, a, b, embedding: false);
+            var target = FluxKeyStyles.Map(stored) ?? FluxTextEncoders.Map(stored);
+            if (target is not null)
+            {
+                CheckWidths(path, stored, target, a, b);
+                styles.Add(target.Style);
+            }
+
+            int rank = checked((int)a.Shape[0]);
+            double alpha = rank;
+            string? alphaKey = null;
+            if (byName.TryGetValue(stored + AlphaSuffix, out var at) && at.ElementCount == 1)
+            {
+                alphaKey = at.Name;
+                usedAlphas.Add(at.Name);
+                double value = file.ReadFloat32(at.Name)[0];
+                if (value != 0) alpha = value;
+            }
+
+            found.Add((stored, target, a, b, kind, alpha, alphaKey));
+        }
+
+        var format = styles.Count > 0 && styles.All(s => s == FluxKeyStyle.Diffusers) ? AdapterFormat.Diffusers : AdapterFormat.Kohya;
+        var adapter = new LoraAdapter(name, loadedPath, file, format);
+        var md = file.Metadata;
+        adapter.BaseModel = md.TryGetValue("ss_base_model_version", out var bv) && bv.Length > 0 ? bv
+            : md.TryGetValue("ss_sd_model_name", out var bm) && bm.Length > 0 ? bm : null;
+        var modules = new List<LoraModule>();
+        var owner = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (stored, target, a, b, kind, alpha, alphaKey) in found)
+        {
+            double scale = alpha / a.Shape[0];
+            if (target is null)
+            {
+                modules.Add(new LoraModule(adapter, stored, kind, a, b, alpha, scale, alphaKey));
+                continue;
+            }
+
+            var pair = new TensorFactors(a, b);
+            for (int i = 0; i < target.Parts.Count; i++)
+            {
+                var (identity, rows) = target.Parts[i];
+                if (owner.TryGetValue(identity.Key, out var first))
+                {
+                    throw new AdapterException(AdapterErrorIds.LoraModuleDuplicate, LoraErrorCategory.InvalidData, path,
+                        $"{path}: modules '{first}' and '{stored}' both adapt layer {identity.Key}; a file must name each layer once. Keep one of them (e.g. with a tool that drops keys) and load again.",
+                        stored);
+                }
+
+                owner[identity.Key] = stored;
+                FactorSource factors = rows.IsIdentity ? pair : new PartFactors(pair, rows, countsA: i == 0);
+                modules.Add(new LoraModule(adapter, identity, stored, kind, factors, alpha, scale, alphaKey));
+            }
+        }
+
+        foreach (var t in file.Tensors)
+        {
+            if (t.Name.EndsWith(".dora_scale", StringComparison.Ordinal)) adapter.IsDora = true;
+        }
+
+        var extras = others.Where(t => !usedAlphas.Contains(t.Name)).Select(t => new ExtraTensor(adapter, t)).ToList();
+        adapter.Attach(modules, extras);
+        return adapter;
+    }
+
+    private static void CheckWidths(string path, string stored, FluxTarget target, TensorInfo a, TensorInfo b)
+    {
+        long inFeatures = a.Shape.Skip(1).Aggregate(1L, (p, d) => p * d);
+        if (inFeatures == target.InFeatures && b.Shape[0] == target.OutFeatures) return;
+        var layer = string.Join(" + ", target.Parts.Select(p => p.Identity.Key));
+        throw new AdapterException(AdapterErrorIds.LoraShapeMismatch, LoraErrorCategory.InvalidData, path,
+            $"{path}: module '{stored}' is named as FLUX.1 layer {layer} ({target.OutFeatures}×{target.InFeatures}), but {a.Name} is [{FactorShapes.Dims(a)}] and {b.Name} is [{FactorShapes.Dims(b)}]. " +
+            "The file is not a FLUX.1 dev/schnell LoRA (another model with Flux's layer names?); LoraLego reads FLUX.1 widths only.",
+            stored);
+    }
+
+    /// <summary>The module name of a factor key and whether it is the down (A) factor; null stem for other tensors.</summary>
+    private static (string? Stem, bool IsDown) Stem(string key)
+    {
+        foreach (var (down, up) in Suffixes)
+        {
+            if (key.EndsWith(down, StringComparison.Ordinal)) return (key.Substring(0, key.Length - down.Length), true);
+            if (key.EndsWith(up, StringComparison.Ordinal)) return (key.Substring(0, key.Length - up.Length), false);
+        }
+
+        return (null, false);
+    }
+}
