@@ -87,12 +87,6 @@ public sealed class ConvertLoraAdapterCommand : LoraCmdletBase
 
     private void Convert(LoraAdapter adapter, string target)
     {
-        if (adapter.IsDora)
-        {
-            throw new LoraLegoException("DoraNotConvertible", LoraErrorCategory.NotImplemented, adapter.Path,
-                $"Adapter '{adapter.Name}' ({adapter.Path}) is a DoRA adapter: its magnitude vectors rescale the base weight's columns, which a plain LoRA file cannot state. Nothing was written to {target}.");
-        }
-
         var format = MyInvocation.BoundParameters.ContainsKey(nameof(Format)) ? OutputFormats.ToAdapterFormat(Format) : adapter.Format;
         var options = new AdapterWriteOptions
         {
@@ -100,32 +94,26 @@ public sealed class ConvertLoraAdapterCommand : LoraCmdletBase
             Component = Component,
             DType = OutputFormats.ChooseDType(MyInvocation.BoundParameters.ContainsKey(nameof(DType)) ? DType : null, new[] { adapter }),
             Overwrite = Force,
-            Sources = new[] { adapter },
-            ExtraTensors = ChooseExtraTensors(adapter, format),
-            CarriedMetadata = adapter.Metadata,
-            Title = adapter.Training?.Title,
-            Provenance = new Dictionary<string, string>(StringComparer.Ordinal)
-            {
-                ["converted_from"] = adapter.Name,
-                ["source_format"] = adapter.Format.ToString(),
-            },
         };
 
         var what = $"{adapter.ModuleCount} modules of '{adapter.Name}' ({adapter.Format}) as {format}, {options.DType}";
         if (!ShouldProcess(target, $"Write converted LoRA adapter ({what})")) return;
 
-        options.Provenance = options.Provenance.Concat(new[] { new KeyValuePair<string, string>("source_sha256", adapter.ComputeSha256(StopToken)) })
-            .ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
-        var modules = adapter.Modules.Select(OutputModule.Preserving).ToList();
+        options.ExtraTensors = ChooseExtraTensors(adapter, format);
+        options.Provenance = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["converted_from"] = adapter.Name,
+            ["source_format"] = adapter.Format.ToString(),
+            ["source_sha256"] = adapter.ComputeSha256(StopToken),
+        };
         var progress = new ProgressRecord(0x10A2, "Converting LoRA adapter", target);
         int done = 0;
-        var written = AdapterWriter.Write(target, modules, (m, token) =>
+        var written = AdapterConverter.Convert(adapter, target, options, m =>
         {
-            progress.StatusDescription = $"{++done} of {modules.Count}: {m.Name}";
-            progress.PercentComplete = (int)(100L * done / modules.Count);
+            progress.StatusDescription = $"{++done} of {adapter.ModuleCount}: {m.Name}";
+            progress.PercentComplete = (int)(100L * done / Math.Max(1, adapter.ModuleCount));
             WriteProgress(progress);
-            return adapter.GetModule(m.Name)!.ReadUnits();
-        }, options, StopToken);
+        }, StopToken);
         WriteVerbose($"Wrote {written}.");
         if (PassThru) WriteObject(AdapterLoader.Load(written));
     }

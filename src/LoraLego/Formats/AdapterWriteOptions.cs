@@ -52,6 +52,12 @@ public sealed class AdapterWriteOptions
     /// <summary>modelspec.title of a kohya output; null means the output's file name.</summary>
     public string? Title { get; set; }
 
+    /// <summary>
+    /// For writers that fuse split layers (kohya's Flux names): true when a group of modules are parts of
+    /// one fused LoRA (one A and scale), so they fuse back at their rank; null means ranks add up.
+    /// </summary>
+    public Func<IReadOnlyList<OutputModule>, bool>? PartsShareA { get; set; }
+
     /// <summary>Non-LoRA tensors to copy byte for byte under their own names (e.g. a score head).</summary>
     public IReadOnlyList<ExtraTensor> ExtraTensors { get; set; } = Array.Empty<ExtraTensor>();
 }

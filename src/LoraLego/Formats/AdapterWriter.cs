@@ -46,6 +46,7 @@ public static class AdapterWriter
         modules = OfComponent(full, modules, options.Component);
         OutputTarget.RefuseInputs(full, options);
         var consumer = ConsumerWriter.For(options.Format, full);
+        (modules, produce) = consumer.Regroup(modules, produce, options);
         var layouts = consumer.Layout(modules, options, full);
         var specs = BuildSpecs(full, layouts, options);
         var described = OutputMetadata.Describe(full, layouts, consumer, options);

@@ -97,6 +97,23 @@ internal sealed class FoldedFactors
     public FoldedFactors StatedAs(double statedScale) =>
         statedScale == 1.0 ? this : new FoldedFactors(_inFeatures, _outFeatures, _a, _b, _scales, statedScale);
 
+    /// <summary>The units as a block (vectors copied, scales as given): for producers that regroup modules (Flux's fused layers).</summary>
+    public UnitBlock ToUnits()
+    {
+        int r = _a.Length;
+        var a = new float[(long)r * _inFeatures];
+        var bt = new float[(long)r * _outFeatures];
+        for (int i = 0; i < r; i++)
+        {
+            _a[i].Span.CopyTo(a.AsSpan(i * _inFeatures, _inFeatures));
+            _b[i].Span.CopyTo(bt.AsSpan(i * _outFeatures, _outFeatures));
+        }
+
+        var scales = new double[r];
+        for (int i = 0; i < r; i++) scales[i] = _scales[i];
+        return new UnitBlock(_inFeatures, _outFeatures, a, bt, scales);
+    }
+
     /// <summary>A from element <paramref name="start"/> on: row i is a_i·√|s_i|.</summary>
     public void FillA(long start, Span<float> destination)
     {

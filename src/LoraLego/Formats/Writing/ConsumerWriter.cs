@@ -1,4 +1,6 @@
+using System;
 using System.Collections.Generic;
+using System.Threading;
 using LoraLego.Adapters;
 using LoraLego.Diagnostics;
 
@@ -23,6 +25,13 @@ internal abstract class ConsumerWriter
         _ => throw new AdapterException(AdapterErrorIds.OutputFormatNotSupported, LoraErrorCategory.InvalidArgument, target,
             $"Writing {format} adapters is not supported; write Peft, Kohya or Diffusers."),
     };
+
+    /// <summary>
+    /// The modules as this consumer's layers, and how each one's factors are produced: the identity's
+    /// modules one to one, except where the consumer's layers fuse several (kohya's Flux).
+    /// </summary>
+    public virtual (IReadOnlyList<OutputModule> Modules, Func<OutputModule, CancellationToken, FoldedFactors> Produce) Regroup(
+        IReadOnlyList<OutputModule> modules, Func<OutputModule, CancellationToken, FoldedFactors> produce, AdapterWriteOptions options) => (modules, produce);
 
     /// <summary>The written keys of every module, in write order; throws for a module the consumer cannot load.</summary>
     public abstract IReadOnlyList<WrittenModule> Layout(IReadOnlyList<OutputModule> modules, AdapterWriteOptions options, string target);

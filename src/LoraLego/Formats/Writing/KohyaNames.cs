@@ -1,6 +1,7 @@
 using System;
 using System.Linq;
 using LoraLego.Adapters;
+using LoraLego.Adapters.Flux;
 
 namespace LoraLego.Formats.Writing;
 
@@ -49,6 +50,7 @@ internal static class KohyaNames
             case ModelFamily.Flux1:
                 return identity.Component switch
                 {
+                    ModelComponent.Transformer => FluxTransformer(identity, out why),
                     ModelComponent.TextEncoder => Flatten("lora_te1_", identity.Path),
                     ModelComponent.TextEncoder2 => Flatten("lora_te3_", identity.Path),
                     _ => NoPrefix(identity, out why),
@@ -63,6 +65,15 @@ internal static class KohyaNames
     private static string? NoPrefix(ModuleIdentity identity, out string why)
     {
         why = $"kohya has no prefix for component '{identity.Component}' of {identity.Family}.";
+        return null;
+    }
+
+    /// <summary>A FLUX.1 transformer module regrouped into its BFL layer (KohyaWriter.Regroup) has that layer's path.</summary>
+    private static string? FluxTransformer(ModuleIdentity identity, out string why)
+    {
+        why = string.Empty;
+        if (FluxLayout.ByBflPath(identity.Path) is not null) return FluxNaming.KohyaName(identity.Path);
+        why = "it is not one of FLUX.1's transformer layers (double_blocks, single_blocks, img_in, txt_in, time_in, vector_in, guidance_in, final_layer), so kohya has no name for it.";
         return null;
     }
 
