@@ -26,17 +26,21 @@ public class AdapterWriterTests
     {
         options ??= new AdapterWriteOptions();
         options.Sources = new[] { source };
-        var outputs = source.Modules.ToDictionary(m => Output(m, options.Format), m => m);
+        var outputs = source.Modules.Select((m, i) => (m, i)).ToDictionary(p => Output(p.m, p.i, options.Format), p => p.m);
         return AdapterWriter.Write(target, outputs.Keys.ToList(), (m, _) => outputs[m].ReadUnits(), options);
     }
 
-    private static OutputModule Output(LoraModule m, AdapterFormat format)
+    private static OutputModule Output(LoraModule m, int index, AdapterFormat format)
     {
-        if (format != AdapterFormat.Kohya || m.Identity.Family != ModelFamily.Unknown || m.Name.StartsWith("lora_", StringComparison.Ordinal) || m.Kind == ModuleKind.Embedding)
+        if (format != AdapterFormat.Kohya || m.Identity.Family is not (ModelFamily.Unknown or ModelFamily.Transformers) || m.Name.StartsWith("lora_", StringComparison.Ordinal) || m.Kind == ModuleKind.Embedding)
             return OutputModule.Like(m, m.Rank);
-        var unet = new ModuleIdentity(ModelFamily.StableDiffusion1, ModelComponent.Unet, m.Name);
+        var unet = new ModuleIdentity(ModelFamily.StableDiffusion1, ModelComponent.Unet, SdUnetLayers[index]);
         return new OutputModule(unet.Key, m.Kind, m.InFeatures, m.OutFeatures, m.Rank, m.Kind == ModuleKind.Conv ? m.AShape.Skip(1).ToArray() : null, unet);
     }
+
+    /// <summary>Real SD 1.x UNet layers that crafted modules stand in for when written as kohya.</summary>
+    private static readonly string[] SdUnetLayers = new[] { "attn1.to_q", "attn1.to_k", "attn1.to_v", "attn1.to_out.0", "attn2.to_q", "attn2.to_k" }
+        .Select(l => "down_blocks.0.attentions.0.transformer_blocks.0." + l).ToArray();
 
     private static LoraAdapter Crafted(TempFolder tmp, string name, int r, double alpha, string extra = "", params (string Module, int In, int Out)[] modules)
     {
@@ -119,7 +123,7 @@ public class AdapterWriterTests
         var config = JsonDocument.Parse(written.ConfigJson!).RootElement;
         Assert.Equal(4, config.GetProperty("r").GetInt32());
         var pattern = config.GetProperty("rank_pattern").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32());
-        Assert.Equal(pick.Where(m => m.Rank == 8).Select(m => m.Name).OrderBy(s => s, StringComparer.Ordinal), pattern.Keys.OrderBy(s => s, StringComparer.Ordinal));
+        Assert.Equal(pick.Where(m => m.Rank == 8).Select(m => m.Identity.Path).OrderBy(s => s, StringComparer.Ordinal), pattern.Keys.OrderBy(s => s, StringComparer.Ordinal));
         Assert.Equal(pattern, config.GetProperty("alpha_pattern").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32()));
         Assert.Equal("4-8", written.Rank);
         foreach (var m in pick.Take(6))

@@ -2,15 +2,16 @@ using System;
 using System.Linq;
 using LoraLego.Adapters;
 using LoraLego.Adapters.Flux;
+using LoraLego.Formats.Families;
 
 namespace LoraLego.Formats.Writing;
 
 /// <summary>
-/// The kohya module name (what A1111, Forge, ComfyUI and sd-scripts map) of a module identity:
-/// SD 1.x / 2.x <c>lora_unet_</c> + the diffusers UNet path and <c>lora_te_</c> + the CLIP path, with
-/// dots made underscores; SDXL <c>lora_te1_</c> / <c>lora_te2_</c> for its two text encoders; Flux
-/// <c>lora_te1_</c> (CLIP-L) and <c>lora_te3_</c> (T5, sd-scripts' and ComfyUI's prefix). The SDXL UNet
-/// (SGM block names) and the Flux transformer (BFL names) come from their model layouts.
+/// The kohya module name (what A1111, Forge, ComfyUI and sd-scripts map) of a module identity, from the
+/// model layouts: SD 1.x / 2.x / SDXL through <see cref="FamilyLayouts.KohyaName"/> (lora_unet_ + the
+/// diffusers path, the SDXL UNet in SGM block names, lora_te_ / lora_te1_ / lora_te2_); the Flux
+/// transformer's BFL layers through <see cref="FluxNaming.KohyaName"/>; Flux's text encoders
+/// lora_te1_ (CLIP-L) and lora_te3_ (T5), sd-scripts' and ComfyUI's prefixes.
 /// </summary>
 internal static class KohyaNames
 {
@@ -33,20 +34,10 @@ internal static class KohyaNames
                 return null;
             case ModelFamily.StableDiffusion1:
             case ModelFamily.StableDiffusion2:
-                return identity.Component switch
-                {
-                    ModelComponent.Unet => Flatten("lora_unet_", identity.Path),
-                    ModelComponent.TextEncoder => Flatten("lora_te_", identity.Path),
-                    _ => NoPrefix(identity, out why),
-                };
             case ModelFamily.StableDiffusionXL:
-                return identity.Component switch
-                {
-                    ModelComponent.Unet => SdxlUnet(identity, out why),
-                    ModelComponent.TextEncoder => Flatten("lora_te1_", identity.Path),
-                    ModelComponent.TextEncoder2 => Flatten("lora_te2_", identity.Path),
-                    _ => NoPrefix(identity, out why),
-                };
+                if (FamilyLayouts.KohyaName(identity) is string name) return name;
+                why = $"'{identity.Path}' is not a layer of {identity.Family}'s {identity.Component}, so kohya has no name for it.";
+                return null;
             case ModelFamily.Flux1:
                 return identity.Component switch
                 {
@@ -74,13 +65,6 @@ internal static class KohyaNames
         why = string.Empty;
         if (FluxLayout.ByBflPath(identity.Path) is not null) return FluxNaming.KohyaName(identity.Path);
         why = "it is not one of FLUX.1's transformer layers (double_blocks, single_blocks, img_in, txt_in, time_in, vector_in, guidance_in, final_layer), so kohya has no name for it.";
-        return null;
-    }
-
-    private static string? SdxlUnet(ModuleIdentity identity, out string why)
-    {
-        // Placeholder until the SDXL layout (SGM <-> diffusers blocks) is merged from the identity branch.
-        why = "the SDXL UNet's kohya (SGM block) names are not available in this build.";
         return null;
     }
 }
