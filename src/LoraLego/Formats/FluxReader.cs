@@ -63,7 +63,6 @@ internal static class FluxReader
             byName[t.Name] = t;
         }
 
-        var styles = new HashSet<FluxKeyStyle>();
         var found = new List<(string Stored, FluxTarget? Target, TensorInfo A, TensorInfo B, ModuleKind Kind, double Alpha, string? AlphaKey)>();
         var usedAlphas = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (stored, a, b, _) in pairs.Complete(path, "down (A)", "up (B)"))
@@ -73,7 +72,6 @@ internal static class FluxReader
             if (target is not null)
             {
                 CheckWidths(path, stored, target, a, b);
-                styles.Add(target.Style);
             }
 
             int rank = checked((int)a.Shape[0]);
@@ -90,7 +88,9 @@ internal static class FluxReader
             found.Add((stored, target, a, b, kind, alpha, alphaKey));
         }
 
-        var format = styles.Count > 0 && styles.All(s => s == FluxKeyStyle.Diffusers) ? AdapterFormat.Diffusers : AdapterFormat.Kohya;
+        // diffusers' own files name components (transformer., text_encoder.); the rest are single files of kohya's family.
+        var format = found.All(f => f.Stored.StartsWith("transformer.", StringComparison.Ordinal) || f.Stored.StartsWith("text_encoder", StringComparison.Ordinal))
+            ? AdapterFormat.Diffusers : AdapterFormat.Kohya;
         var adapter = new LoraAdapter(name, loadedPath, file, format);
         var md = file.Metadata;
         adapter.BaseModel = md.TryGetValue("ss_base_model_version", out var bv) && bv.Length > 0 ? bv

@@ -18,6 +18,7 @@ public sealed class FluxReaderTests
         yield return new object[] { "comfy" };
         yield return new object[] { "xlabs" };
         yield return new object[] { "diffusers" };
+        yield return new object[] { "onetrainer" };
     }
 
     /// <summary>The modules of a file in one key style (FLUX.1 widths, ranks 1-2, alphas where the style has them).</summary>
@@ -43,6 +44,7 @@ public sealed class FluxReaderTests
             Of("diffusion_model.final_layer.adaLN_modulation.1", PeftSuffix, 2, H, 2 * H, 24, null, PartsOf("final_layer.adaLN_modulation.1")),
             Of("diffusion_model.img_in", PeftSuffix, 2, 64, H, 25, null, PartsOf("img_in")),
             Of("text_encoders.clip_l.transformer.text_model.encoder.layers.1.mlp.fc1", PeftSuffix, 1, 768, 3072, 26, null, Whole("text_encoder.text_model.encoder.layers.1.mlp.fc1", 3072)),
+            Of("text_encoders.t5xxl.transformer.encoder.block.23.layer.0.SelfAttention.o", PeftSuffix, 1, 4096, 4096, 27, null, Whole("text_encoder_2.encoder.block.23.layer.0.SelfAttention.o", 4096)),
         },
         "xlabs" => new List<StoredModule>
         {
@@ -59,8 +61,12 @@ public sealed class FluxReaderTests
             Of("transformer.transformer_blocks.0.attn.add_v_proj", PeftSuffix, 1, H, H, 42, null, Whole("transformer.transformer_blocks.0.attn.add_v_proj", H)),
             Of("transformer.single_transformer_blocks.9.proj_mlp", PeftSuffix, 2, H, 4 * H, 43, null, Whole("transformer.single_transformer_blocks.9.proj_mlp", 4 * H)),
             Of("transformer.norm_out.linear", PeftSuffix, 1, H, 2 * H, 44, null, Whole("transformer.norm_out.linear", 2 * H)),
+        },
+        "onetrainer" => new List<StoredModule>
+        {
             Of("lora_transformer_single_transformer_blocks_9_attn_to_k", KohyaSuffix, 2, H, H, 45, 1f, Whole("transformer.single_transformer_blocks.9.attn.to_k", H)),
             Of("lora_transformer_time_text_embed_text_embedder_linear_1", KohyaSuffix, 1, 768, H, 46, 4f, Whole("transformer.time_text_embed.text_embedder.linear_1", H)),
+            Of("lora_te2_encoder_block_3_layer_1_DenseReluDense_wo", KohyaSuffix, 1, 10240, 4096, 47, 2f, Whole("text_encoder_2.encoder.block.3.layer.1.DenseReluDense.wo", 4096)),
         },
         _ => throw new System.ArgumentException(style),
     };

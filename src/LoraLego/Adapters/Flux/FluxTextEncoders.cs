@@ -7,7 +7,7 @@ namespace LoraLego.Adapters.Flux;
 /// The layers of FLUX.1's text encoders that LoRA trainers adapt: CLIP ViT-L (text_encoder: 12 layers,
 /// width 768, MLP 3072) and T5-XXL's encoder (text_encoder_2: 24 blocks, d_model 4096, d_ff 10240),
 /// with their transformers paths and widths. sd-scripts' lora_flux names them lora_te1_ (CLIP-L) and
-/// lora_te3_ (T5); ComfyUI text_encoders.clip_l.transformer. and text_encoders.t5xxl.transformer.
+/// lora_te3_ (T5), OneTrainer lora_te2_ for T5; ComfyUI text_encoders.clip_l.transformer. and text_encoders.t5xxl.transformer.
 /// </summary>
 internal static class FluxTextEncoders
 {
@@ -64,6 +64,7 @@ internal static class FluxTextEncoders
     {
         ("lora_te1_", ModelComponent.TextEncoder, FluxKeyStyle.Kohya),
         ("lora_te3_", ModelComponent.TextEncoder2, FluxKeyStyle.Kohya),
+        ("lora_te2_", ModelComponent.TextEncoder2, FluxKeyStyle.Kohya), // OneTrainer's T5 prefix for Flux (ComfyUI model_lora_keys_clip maps both)
         ("lora_te_", ModelComponent.TextEncoder, FluxKeyStyle.Kohya),
         ("text_encoders.clip_l.transformer.", ModelComponent.TextEncoder, FluxKeyStyle.Bfl),
         ("text_encoders.t5xxl.transformer.", ModelComponent.TextEncoder2, FluxKeyStyle.Bfl),
