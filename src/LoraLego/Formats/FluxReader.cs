@@ -95,6 +95,7 @@ internal static class FluxReader
         var md = file.Metadata;
         adapter.BaseModel = md.TryGetValue("ss_base_model_version", out var bv) && bv.Length > 0 ? bv
             : md.TryGetValue("ss_sd_model_name", out var bm) && bm.Length > 0 ? bm : null;
+        bool splitQkv = TrainedSplit(md);
         var modules = new List<LoraModule>();
         var owner = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (stored, target, a, b, kind, alpha, alphaKey) in found)
@@ -107,7 +108,11 @@ internal static class FluxReader
             }
 
             var pair = new TensorFactors(a, b);
-            for (int i = 0; i < target.Parts.Count; i++)
+            int rank = checked((int)a.Shape[0]), parts = target.Parts.Count;
+
+            // sd-scripts saves split q/k/v (and mlp) LoRAs as one fused module with stacked As and a block-diagonal B.
+            bool blocks = splitQkv && target.Style == FluxKeyStyle.Kohya && parts > 1 && rank % parts == 0;
+            for (int i = 0; i < parts; i++)
             {
                 var (identity, rows) = target.Parts[i];
                 if (owner.TryGetValue(identity.Key, out var first))
@@ -118,7 +123,9 @@ internal static class FluxReader
                 }
 
                 owner[identity.Key] = stored;
-                FactorSource factors = rows.IsIdentity ? pair : new PartFactors(pair, rows, countsA: i == 0);
+                FactorSource factors = rows.IsIdentity ? pair
+                    : blocks ? new PartFactors(pair, rows, countsA: true, rankStart: i * (rank / parts), rankCount: rank / parts)
+                    : new PartFactors(pair, rows, countsA: i == 0);
                 modules.Add(new LoraModule(adapter, identity, stored, kind, factors, alpha, scale, alphaKey));
             }
         }
@@ -131,6 +138,27 @@ internal static class FluxReader
         var extras = others.Where(t => !usedAlphas.Contains(t.Name)).Select(t => new ExtraTensor(adapter, t)).ToList();
         adapter.Attach(modules, extras);
         return adapter;
+    }
+
+    /// <summary>
+    /// sd-scripts' lora_flux network arg split_qkv (ss_network_args is a JSON object of strings): the fused
+    /// modules hold one LoRA per part. Their scale stays alpha over the stored (fused) rank, as ComfyUI and
+    /// diffusers apply the file (sd-scripts itself, loading it for training, uses alpha over the part rank).
+    /// </summary>
+    private static bool TrainedSplit(IReadOnlyDictionary<string, string> metadata)
+    {
+        if (!metadata.TryGetValue("ss_network_args", out var json) || json.IndexOf("split_qkv", StringComparison.Ordinal) < 0) return false;
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(json);
+            if (doc.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object || !doc.RootElement.TryGetProperty("split_qkv", out var v)) return false;
+            return v.ValueKind == System.Text.Json.JsonValueKind.True
+                || (v.ValueKind == System.Text.Json.JsonValueKind.String && string.Equals(v.GetString(), "true", StringComparison.OrdinalIgnoreCase));
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
     }
 
     private static void CheckWidths(string path, string stored, FluxTarget target, TensorInfo a, TensorInfo b)

@@ -106,6 +106,69 @@ public sealed class FluxReaderTests
         }
     }
 
+    /// <summary>B of a fused module saved by sd-scripts with split_qkv: part p's rows only in its block of ranks.</summary>
+    private static void MakeBlockDiagonal(StoredModule s, int parts)
+    {
+        int block = s.Rank / parts;
+        var expect = s.Expect;
+        for (int p = 0; p < parts; p++)
+        {
+            for (int i = 0; i < expect[p].Rows; i++)
+            {
+                int row = expect[p].StoredRow(i);
+                for (int k = 0; k < s.Rank; k++)
+                {
+                    if (k / block != p) s.B[(row * s.Rank) + k] = 0;
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void SplitQkvFile_EachPartTakesItsBlockOfRanks_DeltasExact()
+    {
+        using var tmp = new TempFolder();
+        var file = tmp.Combine("split.safetensors");
+        var qkv = Of("lora_unet_double_blocks_2_img_attn_qkv", KohyaSuffix, 6, H, 3 * H, 51, 3f, PartsOf("double_blocks.2.img_attn.qkv"));
+        var linear1 = Of("lora_unet_single_blocks_0_linear1", KohyaSuffix, 4, H, 7 * H, 52, 4f, PartsOf("single_blocks.0.linear1"));
+        MakeBlockDiagonal(qkv, 3);
+        MakeBlockDiagonal(linear1, 4);
+        var md = new Dictionary<string, string> { ["ss_network_args"] = "{\"split_qkv\": \"True\", \"train_blocks\": \"all\"}" };
+        TestFiles.WriteSafeTensors(file, qkv.Tensors().Concat(linear1.Tensors()), md);
+
+        var adapter = AdapterLoader.Load(file);
+
+        Assert.Equal(7, adapter.ModuleCount);
+        Assert.Equal((long)qkv.A.Length + qkv.B.Length + linear1.A.Length + linear1.B.Length, adapter.ParameterCount);
+        foreach (var (s, rank) in new[] { (qkv, 2), (linear1, 1) })
+        {
+            foreach (var part in s.Expect)
+            {
+                var m = adapter.GetModule(part.Identity)!;
+                Assert.Equal(rank, m.Rank);
+                Assert.Equal(s.Scale, m.Scale); // alpha over the stored (fused) rank, as ComfyUI and diffusers apply it
+                var cols = FluxDelta.Columns(H);
+                FluxDelta.AssertClose(FluxDelta.Expected(s, part, cols), FluxDelta.Of(m.ReadUnits(), cols), part.Identity);
+            }
+        }
+    }
+
+    [Fact]
+    public void SplitQkvFileWhoseBIsNotBlockDiagonal_IsRefusedWhenRead()
+    {
+        using var tmp = new TempFolder();
+        var file = tmp.Combine("notsplit.safetensors");
+        var qkv = Of("lora_unet_double_blocks_2_img_attn_qkv", KohyaSuffix, 3, H, 3 * H, 53, null, PartsOf("double_blocks.2.img_attn.qkv"));
+        TestFiles.WriteSafeTensors(file, qkv.Tensors(), new Dictionary<string, string> { ["ss_network_args"] = "{\"split_qkv\": \"true\"}" });
+
+        var m = AdapterLoader.Load(file).GetModule("transformer.transformer_blocks.2.attn.to_k")!;
+
+        Assert.Equal(1, m.Rank);
+        var e = Assert.Throws<AdapterException>(() => m.ReadUnits());
+        Assert.Equal(AdapterErrorIds.LoraShapeMismatch, e.ErrorId);
+        Assert.Contains("lora_unet_double_blocks_2_img_attn_qkv.lora_up.weight", e.Message);
+    }
+
     [Fact]
     public void NormOut_FromBflNames_HasItsHalvesSwapped()
     {
