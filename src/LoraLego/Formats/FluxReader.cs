@@ -30,19 +30,22 @@ internal static class FluxReader
     private const string AlphaSuffix = ".alpha";
 
     /// <summary>
-    /// True when the file is a Flux LoRA: a key names a BFL layer (double_blocks, single_blocks, final_layer, ...:
-    /// only Flux has them), or a diffusers-named Flux layer with Flux's widths (SD3 shares the diffusers
-    /// names transformer_blocks.N.attn.add_q_proj but never Flux's 3072 width).
+    /// True when the file names FLUX.1 layers the way only Flux files do: a BFL layer (double_blocks,
+    /// single_blocks, final_layer, ... in kohya, ComfyUI or XLabs form), or OneTrainer's
+    /// lora_transformer_ names of layers only Flux has (single_transformer_blocks, the guidance embedder).
+    /// Files in diffusers' own names (transformer.transformer_blocks...) are read by <see cref="DiffusersReader"/>
+    /// with the Flux family layout, which also applies their lora_adapter_metadata.
     /// </summary>
-    public static bool Claims(SafeTensorFile file)
+    public static bool Claims(IReadOnlyList<string> keys)
     {
-        foreach (var t in file.Tensors)
+        foreach (var key in keys)
         {
-            var (stem, isDown) = Stem(t.Name);
-            if (stem is null) continue;
-            if (FluxKeyStyles.Map(stem) is not FluxTarget target) continue;
+            var (stem, _) = Stem(key);
+            if (stem is null || FluxKeyStyles.Map(stem) is not FluxTarget target) continue;
             if (target.IsBflNamed) return true;
-            if (t.Shape.Count == 2 && (isDown ? t.Shape[1] == target.InFeatures : t.Shape[0] == target.OutFeatures)) return true;
+            if (stem.StartsWith("lora_transformer_", StringComparison.Ordinal)
+                && (stem.IndexOf("single_transformer_blocks", StringComparison.Ordinal) >= 0 || stem.IndexOf("guidance_embedder", StringComparison.Ordinal) >= 0))
+                return true;
         }
 
         return false;
@@ -136,7 +139,15 @@ internal static class FluxReader
         }
 
         var extras = others.Where(t => !usedAlphas.Contains(t.Name)).Select(t => new ExtraTensor(adapter, t)).ToList();
+        adapter.SetFamily(ModelFamily.Flux1, new[] { ModelFamily.Flux1 });
         adapter.Attach(modules, extras);
+        var unmapped = found.Where(f => f.Target is null).Select(f => f.Stored).ToList();
+        if (unmapped.Count > 0)
+        {
+            var shown = string.Join(", ", unmapped.Take(5)) + (unmapped.Count > 5 ? $", ... ({unmapped.Count} in all)" : string.Empty);
+            adapter.Warnings = new[] { $"{path}: {unmapped.Count} of {found.Count} modules are not layers of {ModelFamily.Flux1} ({shown}); they keep their stored names and meet only modules stored under the same names." };
+        }
+
         return adapter;
     }
 

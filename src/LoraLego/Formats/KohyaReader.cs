@@ -4,6 +4,7 @@ using System.IO;
 using System.Linq;
 using LoraLego.Adapters;
 using LoraLego.Diagnostics;
+using LoraLego.Formats.Families;
 using LoraLego.SafeTensors;
 
 namespace LoraLego.Formats;
@@ -63,10 +64,13 @@ internal static class KohyaReader
             else others.Add(t);
         }
 
+        var complete = pairs.Complete(path, "lora_down", "lora_up").ToList();
+        var stored = complete.Select(p => StoredModules.Of(path, p.Module, p.A, p.B, embedding: false)).ToList();
+        var match = FamilyMatch.Resolve(stored, (layout, m) => layout.FromKohya(m.Name), Hints(md));
         var modules = new List<LoraModule>();
-        foreach (var (module, a, b, _) in pairs.Complete(path, "lora_down", "lora_up"))
+        for (int i = 0; i < complete.Count; i++)
         {
-            var kind = FactorShapes.Classify(path, module, a, b, embedding: false);
+            var (module, a, b, _) = complete[i];
             int rank = checked((int)a.Shape[0]);
             double alpha = rank;
             string? alphaKey = null;
@@ -74,11 +78,12 @@ internal static class KohyaReader
             {
                 alphaKey = at.Name;
                 alphas.Remove(module);
-                double stored = file.ReadFloat32(at.Name)[0];
-                if (stored != 0) alpha = stored;
+                double stored2 = file.ReadFloat32(at.Name)[0];
+                if (stored2 != 0) alpha = stored2;
             }
 
-            modules.Add(new LoraModule(adapter, module, kind, a, b, alpha, alpha / rank, alphaKey));
+            var identity = match.Identities[i] ?? ModuleIdentity.Unrecognised(module);
+            modules.Add(new LoraModule(adapter, identity, module, stored[i].Kind, new TensorFactors(a, b), alpha, alpha / rank, alphaKey));
         }
 
         // Alphas without a module and anything else (dora_scale, biases) stay visible as extras.
@@ -88,8 +93,17 @@ internal static class KohyaReader
         }
 
         var extras = others.Concat(alphas.Values).Select(t => new ExtraTensor(adapter, t)).ToList();
-        adapter.Attach(modules, extras);
+        StoredModules.Finish(adapter, match, stored, modules, extras);
         return adapter;
+    }
+
+    /// <summary>What kohya metadata says the base model is (sd-scripts' ss_* keys, modelspec).</summary>
+    private static IEnumerable<string?> Hints(IReadOnlyDictionary<string, string> md)
+    {
+        foreach (var key in new[] { "modelspec.architecture", "ss_base_model_version", "ss_sd_model_name", "ss_v2" })
+        {
+            if (md.TryGetValue(key, out var v)) yield return key == "ss_v2" ? (v == "True" ? "sd_v2" : null) : v;
+        }
     }
 
     private static string? UnsupportedMarker(string key) =>

@@ -31,7 +31,7 @@ public sealed class FluxNamingTests
     {
         using var tmp = new TempFolder();
         var q = Of("transformer.transformer_blocks.2.attn.to_q", PeftSuffix, 2, H, H, 1, null, Whole("transformer.transformer_blocks.2.attn.to_q", H));
-        var k = Of("transformer.transformer_blocks.2.attn.to_k", KohyaSuffix, 1, H, H, 2, 4f, Whole("transformer.transformer_blocks.2.attn.to_k", H));
+        var k = Of("transformer.transformer_blocks.2.attn.to_k", PeftSuffix, 1, H, H, 2, 4f, Whole("transformer.transformer_blocks.2.attn.to_k", H));
         var v = Of("transformer.transformer_blocks.2.attn.to_v", PeftSuffix, 2, H, H, 3, null, Whole("transformer.transformer_blocks.2.attn.to_v", H));
         var (adapter, _) = Load(tmp, "split", v, q, k);
 

@@ -170,6 +170,43 @@ public sealed class FluxReaderTests
     }
 
     [Fact]
+    public void DiffusersFluxFile_WithAdapterMetadata_HasFluxIdentitiesAndTheMetadataScale()
+    {
+        // What diffusers' FluxPipeline.save_lora_weights writes since 2025: component-prefixed LoraConfig fields.
+        using var tmp = new TempFolder();
+        var file = tmp.Combine("pytorch_lora_weights.safetensors");
+        var q = Of("transformer.single_transformer_blocks.3.attn.to_q", PeftSuffix, 2, H, H, 61, null);
+        var te = Of("text_encoder.text_model.encoder.layers.2.mlp.fc2", PeftSuffix, 2, 3072, 768, 62, null);
+        var md = new Dictionary<string, string>
+        {
+            ["lora_adapter_metadata"] = "{\"transformer.r\": 2, \"transformer.lora_alpha\": 16, \"transformer.target_modules\": [\"to_q\"], \"text_encoder.r\": 2, \"text_encoder.lora_alpha\": 2, \"text_encoder.target_modules\": [\"fc2\"]}",
+        };
+        TestFiles.WriteSafeTensors(file, q.Tensors().Concat(te.Tensors()), md);
+
+        var adapter = AdapterLoader.Load(file);
+
+        Assert.Equal(ModelFamily.Flux1, adapter.Family);
+        Assert.Equal(new[] { "text_encoder", "transformer" }, adapter.Components);
+        var mq = adapter.GetModule("transformer.single_transformer_blocks.3.attn.to_q")!;
+        Assert.Equal(8.0, mq.Scale);
+        Assert.Equal(1.0, adapter.GetModule("text_encoder.text_model.encoder.layers.2.mlp.fc2")!.Scale);
+    }
+
+    [Fact]
+    public void BflNamedFile_IsFamilyFlux1()
+    {
+        using var tmp = new TempFolder();
+        var file = tmp.Combine("bfl.safetensors");
+        TestFiles.WriteSafeTensors(file, Crafted("xlabs").SelectMany(s => s.Tensors()));
+
+        var adapter = AdapterLoader.Load(file);
+
+        Assert.Equal(ModelFamily.Flux1, adapter.Family);
+        Assert.Equal(new[] { "transformer" }, adapter.Components);
+        Assert.Empty(adapter.Warnings);
+    }
+
+    [Fact]
     public void NormOut_FromBflNames_HasItsHalvesSwapped()
     {
         using var tmp = new TempFolder();
@@ -216,19 +253,5 @@ public sealed class FluxReaderTests
         Assert.Equal(AdapterErrorIds.LoraShapeMismatch, e.ErrorId);
         Assert.Contains("lora_unet_double_blocks_0_img_attn_qkv.lora_down.weight", e.Message);
         Assert.Contains("9216×3072", e.Message);
-    }
-
-    [Fact]
-    public void DiffusersNamesAtAnotherWidth_AreNotFlux()
-    {
-        // SD3's MM-DiT shares diffusers' transformer_blocks.N.attn.add_q_proj names at width 1536.
-        using var tmp = new TempFolder();
-        var file = tmp.Combine("sd3.safetensors");
-        var s = Of("transformer.transformer_blocks.0.attn.add_q_proj", PeftSuffix, 1, 1536, 1536, 1, null);
-        TestFiles.WriteSafeTensors(file, s.Tensors());
-
-        var m = AdapterLoader.Load(file).Modules.Single();
-
-        Assert.NotEqual(ModelFamily.Flux1, m.Identity.Family);
     }
 }
