@@ -13,6 +13,8 @@ public static class AdapterErrorIds
     public const string LoraShapeMismatch = nameof(LoraShapeMismatch);
     public const string LoraRankMismatch = nameof(LoraRankMismatch);
     public const string LoraDTypeNotSupported = nameof(LoraDTypeNotSupported);
+    public const string GitLfsPointer = nameof(GitLfsPointer);
+    public const string ModelFamilyMismatch = nameof(ModelFamilyMismatch);
 
     public const string OutputExists = nameof(OutputExists);
     public const string OutputIsInput = nameof(OutputIsInput);

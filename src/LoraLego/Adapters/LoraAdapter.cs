@@ -45,6 +45,21 @@ public sealed class LoraAdapter
 
     public string? BaseModel { get; internal set; }
 
+    /// <summary>
+    /// The base model the adapter's keys name (StableDiffusion1, StableDiffusionXL, Transformers, ...);
+    /// Unknown when no family's layers match its keys. Adapters of different families never merge.
+    /// </summary>
+    public ModelFamily Family { get; private set; } = ModelFamily.Unknown;
+
+    /// <summary>Sorted distinct pipeline components the modules adapt (unet, text_encoder, ...); empty for a transformers model.</summary>
+    public IReadOnlyList<string> Components { get; private set; } = Array.Empty<string>();
+
+    /// <summary>
+    /// Every family the adapter fits as well as <see cref="Family"/> (an SD UNet adapter on self-attention
+    /// alone fits SD 1.x and 2.x alike); what the family-mixing check compares.
+    /// </summary>
+    internal IReadOnlyList<ModelFamily> CompatibleFamilies { get; private set; } = new[] { ModelFamily.Unknown };
+
     /// <summary>"8" when every module has rank 8, "4-8" when ranks vary.</summary>
     public string Rank => MinRank == MaxRank
         ? MinRank.ToString(CultureInfo.InvariantCulture)
@@ -136,6 +151,13 @@ public sealed class LoraAdapter
 
     public override string ToString() => $"{Name} ({Format}, rank {Rank}, {ModuleCount} modules)";
 
+    /// <summary>Called by the reader with the family its keys matched (before <see cref="Attach"/>).</summary>
+    internal void SetFamily(ModelFamily family, IReadOnlyList<ModelFamily> compatible)
+    {
+        Family = family;
+        CompatibleFamilies = compatible.Count == 0 ? new[] { family } : compatible;
+    }
+
     /// <summary>Called once by the reader after the modules (which point back here) exist.</summary>
     internal void Attach(IEnumerable<LoraModule> modules, IEnumerable<ExtraTensor> extras)
     {
@@ -147,6 +169,7 @@ public sealed class LoraAdapter
         MaxRank = list.Count == 0 ? 0 : list.Max(m => m.Rank);
         var alphas = list.Select(m => m.Alpha).Distinct().ToList();
         Alpha = alphas.Count == 1 ? alphas[0] : null;
+        Components = list.Select(m => m.Identity.Component).Where(c => c.Length > 0).Distinct(StringComparer.Ordinal).OrderBy(c => c, StringComparer.Ordinal).ToList().AsReadOnly();
         TargetModules = list.Select(m => m.LeafName).Distinct(StringComparer.Ordinal).OrderBy(s => s, StringComparer.Ordinal).ToList().AsReadOnly();
         ParameterCount = list.Sum(m => m.ParameterCount);
         NetworkTypes = list.Select(m => m.NetworkType).Distinct().OrderBy(t => t).ToList().AsReadOnly();

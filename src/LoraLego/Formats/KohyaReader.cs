@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using LoraLego.Adapters;
+using LoraLego.Formats.Families;
 using LoraLego.Formats.Lycoris;
 using LoraLego.SafeTensors;
 
@@ -46,22 +47,35 @@ internal static class KohyaReader
             else others.Add(t);
         }
 
-        var modules = new List<LoraModule>();
-        foreach (var (module, a, b, _) in pairs.Complete(path, "lora_down", "lora_up"))
+        // Plain pairs, then LyCORIS networks (LoCon with a Tucker core, LoHa, LoKr: exact LoRA factors computed when read).
+        var complete = pairs.Complete(path, "lora_down", "lora_up").ToList();
+        var found = new List<(string Module, FactorSource Factors, ModuleKind Kind, double Alpha, double Scale, string? AlphaKey)>();
+        var stored = new List<StoredModule>();
+        foreach (var (module, a, b, _) in complete)
         {
-            var kind = FactorShapes.Classify(path, module, a, b, embedding: false);
+            var shape = StoredModules.Of(path, module, a, b, embedding: false);
             int rank = checked((int)a.Shape[0]);
-            var (stored, alphaKey) = TakeAlpha(module);
-            double alpha = stored ?? rank;
-            modules.Add(new LoraModule(adapter, module, kind, a, b, alpha, alpha / rank, alphaKey));
+            var (value, alphaKey) = TakeAlpha(module);
+            double alpha = value ?? rank;
+            found.Add((module, new TensorFactors(a, b), shape.Kind, alpha, alpha / rank, alphaKey));
+            stored.Add(shape);
         }
 
-        // LyCORIS networks (LoCon with a Tucker core, LoHa, LoKr): exact LoRA factors computed when read.
         foreach (var (stem, tensors) in networks.All)
         {
-            var (stored, alphaKey) = TakeAlpha(stem);
-            var network = LycorisNetworks.Read(path, stem, tensors, stored)!;
-            modules.Add(new LoraModule(adapter, ModuleIdentity.Unrecognised(stem), stem, network.Kind, network.Factors, network.Alpha, network.Scale, alphaKey));
+            var (value, alphaKey) = TakeAlpha(stem);
+            var network = LycorisNetworks.Read(path, stem, tensors, value)!;
+            found.Add((stem, network.Factors, network.Kind, network.Alpha, network.Scale, alphaKey));
+            stored.Add(new StoredModule(stem, network.Kind, network.Factors.InFeatures, network.Factors.OutFeatures));
+        }
+
+        var match = FamilyMatch.Resolve(stored, (layout, m) => layout.FromKohya(m.Name), Hints(md));
+        var modules = new List<LoraModule>();
+        for (int i = 0; i < found.Count; i++)
+        {
+            var f = found[i];
+            var identity = match.Identities[i] ?? ModuleIdentity.Unrecognised(f.Module);
+            modules.Add(new LoraModule(adapter, identity, f.Module, f.Kind, f.Factors, f.Alpha, f.Scale, f.AlphaKey));
         }
 
         // Alphas without a module and anything else (dora_scale, biases) stay visible as extras.
@@ -71,7 +85,7 @@ internal static class KohyaReader
         }
 
         var extras = others.Concat(alphas.Values).Select(t => new ExtraTensor(adapter, t)).ToList();
-        adapter.Attach(modules, extras);
+        StoredModules.Finish(adapter, match, stored, modules, extras);
         return adapter;
 
         // The module's stored alpha (null when absent or 0: sd-scripts and LyCORIS then use alpha = rank) and its key.
@@ -81,6 +95,15 @@ internal static class KohyaReader
             alphas.Remove(module);
             double value = file.ReadFloat32(at.Name)[0];
             return (value == 0 ? null : value, at.Name);
+        }
+    }
+
+    /// <summary>What kohya metadata says the base model is (sd-scripts' ss_* keys, modelspec).</summary>
+    private static IEnumerable<string?> Hints(IReadOnlyDictionary<string, string> md)
+    {
+        foreach (var key in new[] { "modelspec.architecture", "ss_base_model_version", "ss_sd_model_name", "ss_v2" })
+        {
+            if (md.TryGetValue(key, out var v)) yield return key == "ss_v2" ? (v == "True" ? "sd_v2" : null) : v;
         }
     }
 

@@ -30,7 +30,8 @@ internal sealed class OutputLayout
         switch (format)
         {
             case AdapterFormat.Peft:
-                var stem = PeftReader.KeyPrefix + module.Name;
+                // PEFT names a layer inside its component (one component per folder): base_model.model.<path>.
+                var stem = PeftReader.KeyPrefix + (module.Identity.Family == ModelFamily.Unknown ? module.Name : module.Identity.Path);
                 return module.Kind == ModuleKind.Embedding
                     ? new OutputLayout(module, stem + ".lora_embedding_A", stem + ".lora_embedding_B", null)
                     : new OutputLayout(module, stem + ".lora_A.weight", stem + ".lora_B.weight", null);
@@ -41,7 +42,7 @@ internal sealed class OutputLayout
                         $"Module '{module.Name}' is an embedding LoRA; kohya files have no embedding modules. Write it as PEFT.", module.Name);
                 }
 
-                var name = ModuleNames.ToKohya(module.Name);
+                var name = Families.FamilyLayouts.KohyaName(module.Identity) ?? ModuleNames.ToKohya(module.Name);
                 return new OutputLayout(module, name + ".lora_down.weight", name + ".lora_up.weight", name + ".alpha");
             default:
                 throw new AdapterException(AdapterErrorIds.OutputFormatNotSupported, LoraErrorCategory.InvalidArgument, target,

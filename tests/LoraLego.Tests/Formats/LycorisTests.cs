@@ -32,6 +32,9 @@ public class LycorisTests
         return AdapterLoader.Load(file);
     }
 
+    /// <summary>The module stored under <paramref name="stem"/> (its Name is its identity in the base model).</summary>
+    private static LoraModule Stored(LoraAdapter adapter, string stem) => adapter.Modules.Single(m => m.StoredName == stem);
+
     /// <summary>Scale · B · A from the units the engine reads.</summary>
     private static Matrix<double> Read(LoraModule m) => Dense.Delta(m.ReadUnits());
 
@@ -76,6 +79,7 @@ public class LycorisTests
 
         Assert.Equal((NetworkType.LoHa, 6, inF, outF), (m.NetworkType, m.Rank, m.InFeatures, m.OutFeatures));
         Assert.Equal(new[] { NetworkType.LoHa }, adapter.NetworkTypes);
+        Assert.Equal(conv ? "unet.down_blocks.0.resnets.0.conv1" : "unet.down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q", m.Name); // identity as for any kohya module
         Assert.Equal((6.0, 2.0), (m.Alpha, m.Scale)); // alpha / hada_w1_b rows
         var expected = R.Hadamard(R.MatMul(R.Tensor.Of(w1a), R.Tensor.Of(w1b)), R.MatMul(R.Tensor.Of(w2a), R.Tensor.Of(w2b)));
         AssertClose(R.Scaled(expected, 2.0), Read(m));
@@ -217,8 +221,8 @@ public class LycorisTests
         };
         if (alpha is float a) tensors.AddRange(new[] { Alpha(Linear, a), Alpha(Conv, a) });
         var adapter = Load(tmp, "noalpha", tensors);
-        Assert.Equal((3.0, 1.0), (adapter.GetModule(Linear)!.Alpha, adapter.GetModule(Linear)!.Scale));
-        Assert.Equal((2.0, 1.0), (adapter.GetModule(Conv)!.Alpha, adapter.GetModule(Conv)!.Scale));
+        Assert.Equal((3.0, 1.0), (Stored(adapter, Linear).Alpha, Stored(adapter, Linear).Scale));
+        Assert.Equal((2.0, 1.0), (Stored(adapter, Conv).Alpha, Stored(adapter, Conv).Scale));
     }
 
     [Fact]
@@ -239,10 +243,10 @@ public class LycorisTests
 
         Assert.Equal(AdapterFormat.Kohya, adapter.Format);
         Assert.Equal(new[] { NetworkType.Lora, NetworkType.LoCon, NetworkType.LoHa, NetworkType.LoKr }, adapter.NetworkTypes);
-        Assert.Equal((NetworkType.Lora, 2), (adapter.GetModule(te)!.NetworkType, adapter.GetModule(te)!.Rank));
-        Assert.Equal((NetworkType.LoCon, 2), (adapter.GetModule(Conv)!.NetworkType, adapter.GetModule(Conv)!.Rank));
-        Assert.Equal((NetworkType.LoHa, 4), (adapter.GetModule(Linear)!.NetworkType, adapter.GetModule(Linear)!.Rank));
-        Assert.Equal((NetworkType.LoKr, 6), (adapter.GetModule(lyc)!.NetworkType, adapter.GetModule(lyc)!.Rank));
+        Assert.Equal((NetworkType.Lora, 2), (Stored(adapter, te).NetworkType, Stored(adapter, te).Rank));
+        Assert.Equal((NetworkType.LoCon, 2), (Stored(adapter, Conv).NetworkType, Stored(adapter, Conv).Rank));
+        Assert.Equal((NetworkType.LoHa, 4), (Stored(adapter, Linear).NetworkType, Stored(adapter, Linear).Rank));
+        Assert.Equal((NetworkType.LoKr, 6), (Stored(adapter, lyc).NetworkType, Stored(adapter, lyc).Rank));
         Assert.Empty(adapter.ExtraTensors);
         Assert.Equal((16 + 16) + (8 + 36 + 12) + (12 + 16 + 12 + 16) + (4 + 12), adapter.ParameterCount); // stored values, alphas not counted
     }

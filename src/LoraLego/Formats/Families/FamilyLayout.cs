@@ -1,0 +1,103 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using LoraLego.Adapters;
+
+namespace LoraLego.Formats.Families;
+
+/// <summary>
+/// A model family's layers, read in both directions: every format's name for a layer → the layer's
+/// <see cref="ModuleIdentity"/>, and an identity → the name each consumer expects. One instance per
+/// family, registered in <see cref="FamilyLayouts"/>. Families whose layers are renamed by more than
+/// flattening (Flux's fused layers) override the kohya lookups.
+/// </summary>
+public class FamilyLayout
+{
+    private readonly Dictionary<string, ComponentLayout> _components;
+    private readonly Lazy<Dictionary<string, ModuleIdentity>> _kohya;
+    private readonly string[] _hints;
+
+    public FamilyLayout(ModelFamily family, IEnumerable<ComponentLayout> components, IEnumerable<string> hints)
+    {
+        Family = family;
+        Components = components.ToList().AsReadOnly();
+        _components = Components.ToDictionary(c => c.Component, StringComparer.Ordinal);
+        _hints = hints.ToArray();
+        _kohya = new Lazy<Dictionary<string, ModuleIdentity>>(BuildKohyaNames, LazyThreadSafetyMode.ExecutionAndPublication);
+    }
+
+    public ModelFamily Family { get; }
+
+    public IReadOnlyList<ComponentLayout> Components { get; }
+
+    public ComponentLayout? Component(string component) => _components.TryGetValue(component, out var c) ? c : null;
+
+    /// <summary>The identity of <paramref name="path"/> in <paramref name="component"/>, or null when the family has no such layer.</summary>
+    public ModuleIdentity? Find(string component, string path) =>
+        _components.TryGetValue(component, out var c) && c.Contains(path) ? new ModuleIdentity(Family, component, path) : null;
+
+    /// <summary>
+    /// The identity of a layer path given without its component (a PEFT folder holds one component and
+    /// does not name it): the component that has the path, preferring one whose layer fits the module's
+    /// widths (SDXL's two text encoders share paths text_model.encoder.layers.0-11).
+    /// </summary>
+    public ModuleIdentity? FindInAnyComponent(string path, ModuleKind kind, int inFeatures, int outFeatures)
+    {
+        ComponentLayout? first = null;
+        foreach (var c in Components)
+        {
+            if (!c.Layers.TryGetValue(path, out var shape)) continue;
+            if (shape.Fits(kind, inFeatures, outFeatures)) return new ModuleIdentity(Family, c.Component, path);
+            first ??= c;
+        }
+
+        return first is null ? null : new ModuleIdentity(Family, first.Component, path);
+    }
+
+    /// <summary>The layer's shape, or null when the identity is not a layer of this family.</summary>
+    public LayerShape? ShapeOf(ModuleIdentity identity) => Component(identity.Component)?.ShapeOf(identity.Path);
+
+    /// <summary>
+    /// The identity a kohya module name (lora_unet_down_blocks_0_..., lora_te1_text_model_...) stands for,
+    /// or null. An exact lookup among the names the family's layers flatten to: underscores are never guessed apart.
+    /// </summary>
+    public virtual ModuleIdentity? FromKohya(string kohyaName) => _kohya.Value.TryGetValue(kohyaName, out var id) ? id : null;
+
+    /// <summary>
+    /// The kohya module name sd-scripts, ComfyUI and A1111 map to <paramref name="identity"/>
+    /// (SDXL UNet layers by their SGM names), or null when the identity is not a layer of this family.
+    /// </summary>
+    public virtual string? KohyaName(ModuleIdentity identity)
+    {
+        var c = Component(identity.Component);
+        if (c is null || !c.Contains(identity.Path)) return null;
+        var path = c.KohyaUsesOriginalNames ? c.OriginalName(identity.Path) ?? identity.Path : identity.Path;
+        return Flatten(c.KohyaPrefix, path);
+    }
+
+    /// <summary>True when a base-model name or version string from a file's metadata names this family.</summary>
+    public bool MatchesHint(string? text) =>
+        !string.IsNullOrEmpty(text) && _hints.Any(h => text!.IndexOf(h, StringComparison.OrdinalIgnoreCase) >= 0);
+
+    public override string ToString() => Family.ToString();
+
+    /// <summary>prefix_path with dots as underscores: how kohya names a module.</summary>
+    public static string Flatten(string prefix, string path) => prefix + "_" + path.Replace('.', '_');
+
+    private Dictionary<string, ModuleIdentity> BuildKohyaNames()
+    {
+        var names = new Dictionary<string, ModuleIdentity>(StringComparer.Ordinal);
+        foreach (var c in Components)
+        {
+            foreach (var path in c.Paths)
+            {
+                var id = new ModuleIdentity(Family, c.Component, path);
+                names[Flatten(c.KohyaPrefix, path)] = id;
+                if (c.OriginalName(path) is string original) names[Flatten(c.KohyaPrefix, original)] = id;
+            }
+        }
+
+        return names;
+    }
+}
