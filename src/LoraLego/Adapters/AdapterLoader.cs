@@ -70,7 +70,6 @@ public static class AdapterLoader
                 $"{file} holds PEFT LoRA tensors but {PeftReader.ConfigFileName} is missing beside it; its ranks and alphas are in that file.");
         }
 
-        if (FluxReader.Claims(tensors)) return FluxReader.Read(tensors, name, loadedPath);
         if (KeyStyles.For(keys) is KeyStyle style) return style.Read(tensors, name, loadedPath);
 
         var sample = string.Join(", ", keys.Take(3));

@@ -95,6 +95,9 @@ public sealed class LoraAdapter
 
     public IReadOnlyList<ExtraTensor> ExtraTensors => _extras;
 
+    /// <summary>The distinct network types of the modules (Lora, LoCon, LoHa, LoKr), in that order.</summary>
+    public IReadOnlyList<NetworkType> NetworkTypes { get; private set; } = Array.Empty<NetworkType>();
+
     /// <summary>Modules in natural name order (h.2 before h.10).</summary>
     public IReadOnlyList<LoraModule> Modules => _modules;
 
@@ -173,6 +176,7 @@ public sealed class LoraAdapter
         Components = list.Select(m => m.Identity.Component).Where(c => c.Length > 0).Distinct(StringComparer.Ordinal).OrderBy(c => c, StringComparer.Ordinal).ToList().AsReadOnly();
         TargetModules = list.Select(m => m.LeafName).Distinct(StringComparer.Ordinal).OrderBy(s => s, StringComparer.Ordinal).ToList().AsReadOnly();
         ParameterCount = list.Sum(m => m.ParameterCount);
+        NetworkTypes = list.Select(m => m.NetworkType).Distinct().OrderBy(t => t).ToList().AsReadOnly();
         DType = string.Join(",", list.SelectMany(m => m.DType.Split(',')).Distinct(StringComparer.Ordinal).OrderBy(s => s, StringComparer.Ordinal));
     }
 }

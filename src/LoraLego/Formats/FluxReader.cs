@@ -30,19 +30,22 @@ internal static class FluxReader
     private const string AlphaSuffix = ".alpha";
 
     /// <summary>
-    /// True when the file is a Flux LoRA: a key names a BFL layer (double_blocks, single_blocks, final_layer, ...:
-    /// only Flux has them), or a diffusers-named Flux layer with Flux's widths (SD3 shares the diffusers
-    /// names transformer_blocks.N.attn.add_q_proj but never Flux's 3072 width).
+    /// True when the file names FLUX.1 layers the way only Flux files do: a BFL layer (double_blocks,
+    /// single_blocks, final_layer, ... in kohya, ComfyUI or XLabs form), or OneTrainer's
+    /// lora_transformer_ names of layers only Flux has (single_transformer_blocks, the guidance embedder).
+    /// Files in diffusers' own names (transformer.transformer_blocks...) are read by <see cref="DiffusersReader"/>
+    /// with the Flux family layout, which also applies their lora_adapter_metadata.
     /// </summary>
-    public static bool Claims(SafeTensorFile file)
+    public static bool Claims(IReadOnlyList<string> keys)
     {
-        foreach (var t in file.Tensors)
+        foreach (var key in keys)
         {
-            var (stem, isDown) = Stem(t.Name);
-            if (stem is null) continue;
-            if (FluxKeyStyles.Map(stem) is not FluxTarget target) continue;
+            var (stem, _) = Stem(key);
+            if (stem is null || FluxKeyStyles.Map(stem) is not FluxTarget target) continue;
             if (target.IsBflNamed) return true;
-            if (t.Shape.Count == 2 && (isDown ? t.Shape[1] == target.InFeatures : t.Shape[0] == target.OutFeatures)) return true;
+            if (stem.StartsWith("lora_transformer_", StringComparison.Ordinal)
+                && (stem.IndexOf("single_transformer_blocks", StringComparison.Ordinal) >= 0 || stem.IndexOf("guidance_embedder", StringComparison.Ordinal) >= 0))
+                return true;
         }
 
         return false;
@@ -63,7 +66,6 @@ internal static class FluxReader
             byName[t.Name] = t;
         }
 
-        var styles = new HashSet<FluxKeyStyle>();
         var found = new List<(string Stored, FluxTarget? Target, TensorInfo A, TensorInfo B, ModuleKind Kind, double Alpha, string? AlphaKey)>();
         var usedAlphas = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (stored, a, b, _) in pairs.Complete(path, "down (A)", "up (B)"))
@@ -73,7 +75,6 @@ internal static class FluxReader
             if (target is not null)
             {
                 CheckWidths(path, stored, target, a, b);
-                styles.Add(target.Style);
             }
 
             int rank = checked((int)a.Shape[0]);
@@ -90,11 +91,14 @@ internal static class FluxReader
             found.Add((stored, target, a, b, kind, alpha, alphaKey));
         }
 
-        var format = styles.Count > 0 && styles.All(s => s == FluxKeyStyle.Diffusers) ? AdapterFormat.Diffusers : AdapterFormat.Kohya;
+        // diffusers' own files name components (transformer., text_encoder.); the rest are single files of kohya's family.
+        var format = found.All(f => f.Stored.StartsWith("transformer.", StringComparison.Ordinal) || f.Stored.StartsWith("text_encoder", StringComparison.Ordinal))
+            ? AdapterFormat.Diffusers : AdapterFormat.Kohya;
         var adapter = new LoraAdapter(name, loadedPath, file, format);
         var md = file.Metadata;
         adapter.BaseModel = md.TryGetValue("ss_base_model_version", out var bv) && bv.Length > 0 ? bv
             : md.TryGetValue("ss_sd_model_name", out var bm) && bm.Length > 0 ? bm : null;
+        bool splitQkv = TrainedSplit(md);
         var modules = new List<LoraModule>();
         var owner = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (stored, target, a, b, kind, alpha, alphaKey) in found)
@@ -107,7 +111,11 @@ internal static class FluxReader
             }
 
             var pair = new TensorFactors(a, b);
-            for (int i = 0; i < target.Parts.Count; i++)
+            int rank = checked((int)a.Shape[0]), parts = target.Parts.Count;
+
+            // sd-scripts saves split q/k/v (and mlp) LoRAs as one fused module with stacked As and a block-diagonal B.
+            bool blocks = splitQkv && target.Style == FluxKeyStyle.Kohya && parts > 1 && rank % parts == 0;
+            for (int i = 0; i < parts; i++)
             {
                 var (identity, rows) = target.Parts[i];
                 if (owner.TryGetValue(identity.Key, out var first))
@@ -118,7 +126,9 @@ internal static class FluxReader
                 }
 
                 owner[identity.Key] = stored;
-                FactorSource factors = rows.IsIdentity ? pair : new PartFactors(pair, rows, countsA: i == 0);
+                FactorSource factors = rows.IsIdentity ? pair
+                    : blocks ? new PartFactors(pair, rows, countsA: true, rankStart: i * (rank / parts), rankCount: rank / parts)
+                    : new PartFactors(pair, rows, countsA: i == 0);
                 modules.Add(new LoraModule(adapter, identity, stored, kind, factors, alpha, scale, alphaKey));
             }
         }
@@ -129,8 +139,37 @@ internal static class FluxReader
         }
 
         var extras = others.Where(t => !usedAlphas.Contains(t.Name)).Select(t => new ExtraTensor(adapter, t)).ToList();
+        adapter.SetFamily(ModelFamily.Flux1, new[] { ModelFamily.Flux1 });
         adapter.Attach(modules, extras);
+        var unmapped = found.Where(f => f.Target is null).Select(f => f.Stored).ToList();
+        if (unmapped.Count > 0)
+        {
+            var shown = string.Join(", ", unmapped.Take(5)) + (unmapped.Count > 5 ? $", ... ({unmapped.Count} in all)" : string.Empty);
+            adapter.Warnings = new[] { $"{path}: {unmapped.Count} of {found.Count} modules are not layers of {ModelFamily.Flux1} ({shown}); they keep their stored names and meet only modules stored under the same names." };
+        }
+
         return adapter;
+    }
+
+    /// <summary>
+    /// sd-scripts' lora_flux network arg split_qkv (ss_network_args is a JSON object of strings): the fused
+    /// modules hold one LoRA per part. Their scale stays alpha over the stored (fused) rank, as ComfyUI and
+    /// diffusers apply the file (sd-scripts itself, loading it for training, uses alpha over the part rank).
+    /// </summary>
+    private static bool TrainedSplit(IReadOnlyDictionary<string, string> metadata)
+    {
+        if (!metadata.TryGetValue("ss_network_args", out var json) || json.IndexOf("split_qkv", StringComparison.Ordinal) < 0) return false;
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(json);
+            if (doc.RootElement.ValueKind != System.Text.Json.JsonValueKind.Object || !doc.RootElement.TryGetProperty("split_qkv", out var v)) return false;
+            return v.ValueKind == System.Text.Json.JsonValueKind.True
+                || (v.ValueKind == System.Text.Json.JsonValueKind.String && string.Equals(v.GetString(), "true", StringComparison.OrdinalIgnoreCase));
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return false;
+        }
     }
 
     private static void CheckWidths(string path, string stored, FluxTarget target, TensorInfo a, TensorInfo b)

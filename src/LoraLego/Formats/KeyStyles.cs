@@ -38,6 +38,7 @@ internal static class KeyStyles
 {
     public static IReadOnlyList<KeyStyle> All { get; } = new[]
     {
+        new KeyStyle("flux", FluxReader.Claims, FluxReader.Read),
         new KeyStyle("kohya", keys => KohyaReader.LooksLikeKohya(keys), KohyaReader.Read),
         new KeyStyle("diffusers", keys => DiffusersReader.LooksLikeDiffusers(keys), DiffusersReader.Read),
     };

@@ -1,38 +1,51 @@
 using System;
 using System.Collections.Generic;
+using LoraLego.Diagnostics;
 using LoraLego.SafeTensors;
 
 namespace LoraLego.Adapters.Flux;
 
 /// <summary>
-/// One split layer's factors taken from a fused layer's LoRA: the same A, and the rows of B the
-/// split layer produces (to_k: rows 3072..6143 of img_attn.qkv's B). Exact: (B·A)[rows] = B[rows]·A.
-/// Each part of one fused module reads the stored tensors itself; the parts share nothing in memory.
+/// One split layer's factors taken from a fused layer's LoRA: the same A, and the rows of B the split
+/// layer produces (to_k: rows 3072..6143 of img_attn.qkv's B). Exact: (B·A)[rows] = B[rows]·A.
+/// A fused module that sd-scripts saved from split q/k/v LoRAs (network arg split_qkv) has a
+/// block-diagonal B: each part then takes only its own block of ranks (A's rows, B's columns), and the
+/// read checks that the part's rows of B are zero outside that block, so the delta stays exact.
+/// Each part reads the stored tensors itself; the parts share nothing in memory.
 /// </summary>
 internal sealed class PartFactors : FactorSource
 {
     private readonly FactorSource _fused;
     private readonly RowMap _rows;
     private readonly bool _countsA;
+    private readonly int _rankStart;
 
-    /// <param name="countsA">True for one part of each fused module, so that the adapter's parameter count counts the shared A once.</param>
-    public PartFactors(FactorSource fused, RowMap rows, bool countsA)
+    /// <param name="countsA">True for one part of each fused module (when the parts share A), so that the adapter's parameter count counts it once.</param>
+    /// <param name="rankStart">First of the fused ranks this part takes (its block, for a block-diagonal B).</param>
+    /// <param name="rankCount">How many ranks it takes; null: all (the parts share A).</param>
+    public PartFactors(FactorSource fused, RowMap rows, bool countsA, int rankStart = 0, int? rankCount = null)
     {
         if (fused.OutFeatures != rows.FusedRows)
             throw new ArgumentException($"{fused.BKey} has {fused.OutFeatures} rows; the row map is for {rows.FusedRows}.", nameof(rows));
+        int count = rankCount ?? fused.Rank;
+        if (rankStart < 0 || count <= 0 || rankStart + count > fused.Rank) throw new ArgumentOutOfRangeException(nameof(rankStart));
         _fused = fused;
         _rows = rows;
         _countsA = countsA;
-        BShape = new long[] { rows.PartRows, fused.Rank };
+        _rankStart = rankStart;
+        Rank = count;
+        var aShape = new List<long>(fused.AShape) { [0] = count };
+        AShape = aShape;
+        BShape = new long[] { rows.PartRows, count };
     }
 
-    public override int Rank => _fused.Rank;
+    public override int Rank { get; }
 
     public override int InFeatures => _fused.InFeatures;
 
     public override int OutFeatures => _rows.PartRows;
 
-    public override IReadOnlyList<long> AShape => _fused.AShape;
+    public override IReadOnlyList<long> AShape { get; }
 
     public override IReadOnlyList<long> BShape { get; }
 
@@ -42,16 +55,45 @@ internal sealed class PartFactors : FactorSource
 
     public override string DType => _fused.DType;
 
-    /// <summary>Its own rows of B, and A when this part counts the shared A.</summary>
-    public override long ParameterCount => (_countsA ? (long)Rank * InFeatures : 0) + ((long)OutFeatures * Rank);
+    /// <summary>Its rows of B (all stored columns) and its block of A (all of A when this part counts the shared A).</summary>
+    public override long ParameterCount =>
+        (IsBlock || _countsA ? (long)Rank * InFeatures : 0) + ((long)OutFeatures * _fused.Rank);
 
     /// <summary>Which rows of the stored B this part is.</summary>
     public RowMap Rows => _rows;
 
+    /// <summary>True when the part takes a block of the fused ranks rather than all of them.</summary>
+    public bool IsBlock => Rank != _fused.Rank;
+
     public override void Read(SafeTensorReader reader, Span<float> a, Span<float> b)
     {
-        var fusedB = new float[(long)_fused.OutFeatures * Rank];
-        _fused.Read(reader, a, fusedB);
-        _rows.Gather(fusedB, b, Rank);
+        int r = _fused.Rank;
+        var fusedB = new float[(long)_fused.OutFeatures * r];
+        if (!IsBlock)
+        {
+            _fused.Read(reader, a, fusedB);
+            _rows.Gather(fusedB, b, r);
+            return;
+        }
+
+        var fusedA = new float[(long)r * InFeatures];
+        _fused.Read(reader, fusedA, fusedB);
+        fusedA.AsSpan(_rankStart * InFeatures, Rank * InFeatures).CopyTo(a);
+        var rows = new float[(long)OutFeatures * r];
+        _rows.Gather(fusedB, rows, r);
+        for (int i = 0; i < OutFeatures; i++)
+        {
+            for (int k = 0; k < r; k++)
+            {
+                float v = rows[(i * r) + k];
+                if (k >= _rankStart && k < _rankStart + Rank) b[(i * Rank) + k - _rankStart] = v;
+                else if (v != 0)
+                {
+                    throw new AdapterException(AdapterErrorIds.LoraShapeMismatch, LoraErrorCategory.InvalidData, reader.File.Path,
+                        $"{reader.File.Path}: {BKey} is not block-diagonal (row {i} of this part, column {k}, is {v}) although the file says its q/k/v LoRAs were trained split (ss_network_args split_qkv); its parts cannot be separated exactly. Report the file; remove split_qkv from its metadata to read it as one fused LoRA.",
+                        BKey);
+                }
+            }
+        }
     }
 }

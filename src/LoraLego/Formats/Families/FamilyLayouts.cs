@@ -16,6 +16,7 @@ public static class FamilyLayouts
         StableDiffusionLayouts.Sd1,
         StableDiffusionLayouts.Sd2,
         StableDiffusionLayouts.Sdxl,
+        FluxFamilyLayout.Flux1,
     };
 
     /// <summary>The layout of <paramref name="family"/>, or null (Unknown, Transformers: no layout).</summary>

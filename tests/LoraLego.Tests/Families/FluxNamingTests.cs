@@ -1,0 +1,203 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using LoraLego.Adapters;
+using LoraLego.Formats;
+using LoraLego.Tests.Formats;
+using LoraLego.Units;
+using Xunit;
+using static LoraLego.Tests.Families.StoredModule;
+
+namespace LoraLego.Tests.Families;
+
+/// <summary>Identity-named Flux modules back to BFL layers for writing: fused exactly, at Σr or (one fused source) at r.</summary>
+public sealed class FluxNamingTests
+{
+    private const int H = 3072;
+
+    private static (LoraAdapter Adapter, List<StoredModule> Stored) Load(TempFolder tmp, string name, params StoredModule[] stored)
+    {
+        var file = tmp.Combine(name + ".safetensors");
+        TestFiles.WriteSafeTensors(file, stored.SelectMany(s => s.Tensors()));
+        return (AdapterLoader.Load(file), stored.ToList());
+    }
+
+    private static Func<OutputModule, CancellationToken, UnitBlock> ReadFrom(LoraAdapter adapter) =>
+        (m, _) => adapter.GetModule(m.Name)!.ReadUnits();
+
+    [Fact]
+    public void SplitParts_WithTheirOwnFactors_FuseBlockDiagonally_RanksAddUp_DeltaIsTheStackedPartDeltas()
+    {
+        using var tmp = new TempFolder();
+        var q = Of("transformer.transformer_blocks.2.attn.to_q", PeftSuffix, 2, H, H, 1, null, Whole("transformer.transformer_blocks.2.attn.to_q", H));
+        var k = Of("transformer.transformer_blocks.2.attn.to_k", PeftSuffix, 1, H, H, 2, 4f, Whole("transformer.transformer_blocks.2.attn.to_k", H));
+        var v = Of("transformer.transformer_blocks.2.attn.to_v", PeftSuffix, 2, H, H, 3, null, Whole("transformer.transformer_blocks.2.attn.to_v", H));
+        var (adapter, _) = Load(tmp, "split", v, q, k);
+
+        var plan = FluxNaming.ToBfl(adapter.Modules.Select(m => OutputModule.Like(m, m.Rank)).ToList());
+
+        var fused = Assert.Single(plan.Modules);
+        Assert.Equal("double_blocks.2.img_attn.qkv", fused.BflPath);
+        Assert.False(fused.SharesA);
+        Assert.Equal((5, H, 3 * H), (fused.Module.Rank, fused.Module.InFeatures, fused.Module.OutFeatures));
+        Assert.Equal(new[] { q, k, v }.Select(s => s.Expect[0].Identity), fused.Parts.Select(p => p.Name));
+
+        var units = plan.Produce(fused.Module, ReadFrom(adapter));
+        var cols = FluxDelta.Columns(H);
+        var actual = FluxDelta.Of(units, cols);
+        var layer = FluxModelLayers.Diffusers().Where(d => d.BflPath == "double_blocks.2.img_attn.qkv").ToList();
+        foreach (var (s, d) in new[] { q, k, v }.Zip(layer.OrderBy(d => d.RowStart), (s, d) => (s, d)))
+        {
+            // The fused delta's rows of each part are that part's own delta.
+            var expected = FluxDelta.Expected(s, s.Expect[0], cols);
+            var rows = new double[H, cols.Length];
+            for (int i = 0; i < H; i++)
+            {
+                for (int c = 0; c < cols.Length; c++) rows[i, c] = actual[FluxModelLayers.BflRow(d, i), c];
+            }
+
+            FluxDelta.AssertClose(expected, rows, d.Path);
+        }
+    }
+
+    [Fact]
+    public void MissingParts_AreZeroRows()
+    {
+        using var tmp = new TempFolder();
+        var mlp = Of("transformer.single_transformer_blocks.4.proj_mlp", PeftSuffix, 1, H, 4 * H, 7, null, Whole("transformer.single_transformer_blocks.4.proj_mlp", 4 * H));
+        var (adapter, _) = Load(tmp, "mlp", mlp);
+
+        var plan = FluxNaming.ToBfl(adapter.Modules.Select(m => OutputModule.Like(m, m.Rank)).ToList());
+        var fused = Assert.Single(plan.Modules);
+        Assert.Equal("single_blocks.4.linear1", fused.BflPath);
+        Assert.Equal((1, 7 * H), (fused.Module.Rank, fused.Module.OutFeatures));
+
+        var b = plan.Produce(fused.Module, ReadFrom(adapter)).UnitB(0);
+        Assert.True(b.Slice(0, 3 * H).ToArray().All(x => x == 0), "q/k/v rows of linear1 must be zero");
+        Assert.Equal(mlp.B, b.Slice(3 * H).ToArray());
+    }
+
+    [Theory]
+    [InlineData("lora_unet_single_blocks_7_linear1", "single_blocks.7.linear1", 21504)]
+    [InlineData("lora_unet_double_blocks_1_txt_attn_qkv", "double_blocks.1.txt_attn.qkv", 9216)]
+    public void PartsOfOneFusedLora_FuseBackAtItsRank_ToTheStoredFactors(string stem, string bflPath, int rows)
+    {
+        using var tmp = new TempFolder();
+        var s = Of(stem, KohyaSuffix, 2, H, rows, 3, 1f, PartsOf(bflPath));
+        var (adapter, _) = Load(tmp, "fused", s);
+        Assert.True(adapter.ModuleCount > 1);
+
+        var plan = FluxNaming.ToBfl(adapter.Modules);
+
+        var fused = Assert.Single(plan.Modules);
+        Assert.Equal(bflPath, fused.BflPath);
+        Assert.True(fused.SharesA);
+        Assert.Equal(2, fused.Module.Rank);
+        var units = plan.Produce(fused.Module, ReadFrom(adapter));
+        Assert.Equal(s.A, units.A);
+        for (int i = 0; i < rows; i++)
+        {
+            for (int k = 0; k < 2; k++) Assert.Equal(s.B[(i * 2) + k], units.BT[(k * rows) + i]);
+        }
+
+        Assert.All(units.Scale, x => Assert.Equal(0.5, x));
+    }
+
+    [Fact]
+    public void SharingIsOnlyClaimedWhenTheAsAreBitwiseEqual()
+    {
+        using var tmp = new TempFolder();
+        var q = Of("transformer.transformer_blocks.0.attn.to_q", PeftSuffix, 1, H, H, 1, null);
+        var k = Of("transformer.transformer_blocks.0.attn.to_k", PeftSuffix, 1, H, H, 2, null);
+        var (adapter, _) = Load(tmp, "two", q, k);
+
+        Assert.False(FluxNaming.PartsShareA(adapter.Modules));
+        var plan = FluxNaming.ToBfl(adapter.Modules);
+        Assert.Equal(2, plan.Modules.Single().Module.Rank);
+
+        // Same A, written as two diffusers modules (what diffusers' own conversion of a fused LoRA writes): shared again.
+        var sameA = new StoredModule("transformer.transformer_blocks.0.attn.to_v.lora_A.weight", "transformer.transformer_blocks.0.attn.to_v.lora_B.weight", 1, H, H, 1, null, null);
+        var (adapter2, _) = Load(tmp, "same", q, sameA);
+        Assert.True(FluxNaming.PartsShareA(adapter2.Modules));
+        var shared = FluxNaming.ToBfl(adapter2.Modules).Modules.Single();
+        Assert.Equal(1, shared.Module.Rank);
+        var b = FluxNaming.ToBfl(adapter2.Modules).Produce(shared.Module, ReadFrom(adapter2)).UnitB(0);
+        Assert.Equal(q.B, b.Slice(0, H).ToArray());
+        Assert.True(b.Slice(H, H).ToArray().All(x => x == 0));
+        Assert.Equal(sameA.B, b.Slice(2 * H).ToArray());
+    }
+
+    [Fact]
+    public void PlannedSharingThatTheUnitsContradict_IsAnError()
+    {
+        using var tmp = new TempFolder();
+        var q = Of("transformer.transformer_blocks.0.attn.to_q", PeftSuffix, 1, H, H, 1, null);
+        var k = Of("transformer.transformer_blocks.0.attn.to_k", PeftSuffix, 1, H, H, 2, null);
+        var (adapter, _) = Load(tmp, "two", q, k);
+
+        var plan = FluxNaming.ToBfl(adapter.Modules.Select(m => OutputModule.Like(m, m.Rank)).ToList(), _ => true);
+        var fused = plan.Modules.Single();
+
+        var e = Assert.Throws<AdapterException>(() => plan.Produce(fused.Module, ReadFrom(adapter)));
+        Assert.Equal(AdapterErrorIds.OutputUnitsMismatch, e.ErrorId);
+    }
+
+    [Fact]
+    public void NormOut_IsWrittenWithItsHalvesSwappedBack_AndOtherModulesPassThrough()
+    {
+        using var tmp = new TempFolder();
+        var norm = Of("transformer.norm_out.linear", PeftSuffix, 1, H, 2 * H, 9, null);
+        var te = Of("text_encoder.text_model.encoder.layers.3.self_attn.k_proj", PeftSuffix, 1, 768, 768, 10, null);
+        var (adapter, _) = Load(tmp, "norm", norm, te);
+
+        var plan = FluxNaming.ToBfl(adapter.Modules);
+
+        // The adapter lists its modules sorted by name; the plan keeps the order it was given.
+        Assert.Equal(new[] { "final_layer.adaLN_modulation.1", null }, plan.Modules.Select(m => m.BflPath).OrderBy(p => p is null));
+        var passed = plan.Modules.Single(m => m.BflPath is null);
+        Assert.Equal("text_encoder.text_model.encoder.layers.3.self_attn.k_proj", passed.Module.Name);
+        Assert.Equal(te.B, plan.Produce(passed.Module, ReadFrom(adapter)).UnitB(0).ToArray());
+
+        var b = plan.Produce(plan.Modules.Single(m => m.BflPath is not null).Module, ReadFrom(adapter)).UnitB(0);
+        Assert.Equal(norm.B.Skip(H), b.Slice(0, H).ToArray());
+        Assert.Equal(norm.B.Take(H), b.Slice(H).ToArray());
+    }
+
+    [Fact]
+    public void BflFileReadAndFusedBack_GivesEveryStoredModuleBack()
+    {
+        using var tmp = new TempFolder();
+        var stored = FluxReaderTests.Crafted("kohya").Where(s => s.Expect[0].Identity.StartsWith("transformer.", StringComparison.Ordinal)).ToArray();
+        var (adapter, _) = Load(tmp, "kohya", stored);
+
+        var plan = FluxNaming.ToBfl(adapter.Modules);
+
+        var expectedPaths = stored.Select(s => s.Down.Substring("lora_unet_".Length, s.Down.Length - "lora_unet_".Length - ".lora_down.weight".Length)).ToList();
+        Assert.Equal(expectedPaths.OrderBy(p => p, StringComparer.Ordinal), plan.Modules.Select(m => FluxNaming.KohyaName(m.BflPath!).Substring("lora_unet_".Length)).OrderBy(p => p, StringComparer.Ordinal));
+        foreach (var s in stored)
+        {
+            var m = plan.Modules.Single(p => FluxNaming.KohyaName(p.BflPath!) + ".lora_down.weight" == s.Down);
+            Assert.True(m.SharesA);
+            var units = plan.Produce(m.Module, ReadFrom(adapter));
+            Assert.Equal(s.A, units.A);
+            var bt = new float[s.B.Length];
+            for (int i = 0; i < s.Out; i++)
+            {
+                for (int k = 0; k < s.Rank; k++) bt[(k * s.Out) + i] = s.B[(i * s.Rank) + k];
+            }
+
+            Assert.Equal(bt, units.BT);
+            Assert.All(units.Scale, x => Assert.Equal(s.Scale, x));
+        }
+    }
+
+    [Fact]
+    public void WidthsThatAreNotFlux_AreRefused()
+    {
+        var odd = new OutputModule("transformer.transformer_blocks.0.attn.to_q", ModuleKind.Linear, 64, 64, 1,
+            identity: new ModuleIdentity(ModelFamily.Flux1, ModelComponent.Transformer, "transformer_blocks.0.attn.to_q"));
+        var e = Assert.Throws<AdapterException>(() => FluxNaming.ToBfl(new[] { odd }));
+        Assert.Equal(AdapterErrorIds.OutputModuleInvalid, e.ErrorId);
+    }
+}
