@@ -22,6 +22,8 @@ public static class AdapterErrorIds
     public const string OutputNotAnAdapter = nameof(OutputNotAnAdapter);
     public const string OutputFormatNotSupported = nameof(OutputFormatNotSupported);
     public const string OutputModuleInvalid = nameof(OutputModuleInvalid);
+    public const string OutputNameUnmapped = nameof(OutputNameUnmapped);
+    public const string OutputSpansComponents = nameof(OutputSpansComponents);
     public const string OutputUnitsMismatch = nameof(OutputUnitsMismatch);
     public const string OutputSourcesConflict = nameof(OutputSourcesConflict);
     public const string OutputWriteFailed = nameof(OutputWriteFailed);

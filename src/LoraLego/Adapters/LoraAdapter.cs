@@ -29,6 +29,7 @@ public sealed class LoraAdapter
         TensorFile = tensorFile;
         Format = format;
         Metadata = tensorFile.Metadata ?? NoMetadata;
+        Training = TrainingInfo.From(Metadata);
     }
 
     public string Name { get; }
@@ -88,6 +89,9 @@ public sealed class LoraAdapter
 
     /// <summary>The safetensors __metadata__ (empty when absent).</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
+
+    /// <summary>The kohya ss_* / modelspec.* training description in <see cref="Metadata"/>; null when the file has none.</summary>
+    public TrainingInfo? Training { get; }
 
     public IReadOnlyList<ExtraTensor> ExtraTensors => _extras;
 
