@@ -247,7 +247,8 @@ public static class FluxNaming
         if (parts.Any(p => p.Rank != first.Rank || p.InFeatures != first.InFeatures || p.Scale != first.Scale)) return false;
 
         // Parts of one stored pair read the same A tensor of the same file: equal without reading.
-        if (parts.All(p => p.Factors is PartFactors && ReferenceEquals(p.Adapter.TensorFile, first.Adapter.TensorFile) && p.AKey == first.AKey)) return true;
+        // (Not parts that each take their own block of ranks: sd-scripts' split_qkv files.)
+        if (parts.All(p => p.Factors is PartFactors { IsBlock: false } && ReferenceEquals(p.Adapter.TensorFile, first.Adapter.TensorFile) && p.AKey == first.AKey)) return true;
 
         var a0 = first.ReadUnits().A;
         return parts.Skip(1).All(p => p.ReadUnits().A.AsSpan().SequenceEqual(a0));

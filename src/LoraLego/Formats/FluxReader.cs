@@ -4,6 +4,7 @@ using System.Linq;
 using LoraLego.Adapters;
 using LoraLego.Adapters.Flux;
 using LoraLego.Diagnostics;
+using LoraLego.Formats.Lycoris;
 using LoraLego.SafeTensors;
 
 namespace LoraLego.Formats;
@@ -40,10 +41,10 @@ internal static class FluxReader
     {
         foreach (var key in keys)
         {
-            var (stem, _) = Stem(key);
+            var stem = Stem(key).Stem ?? NetworkStem(key);
             if (stem is null || FluxKeyStyles.Map(stem) is not FluxTarget target) continue;
             if (target.IsBflNamed) return true;
-            if (stem.StartsWith("lora_transformer_", StringComparison.Ordinal)
+            if ((stem.StartsWith("lora_transformer_", StringComparison.Ordinal) || stem.StartsWith("lycoris_", StringComparison.Ordinal))
                 && (stem.IndexOf("single_transformer_blocks", StringComparison.Ordinal) >= 0 || stem.IndexOf("guidance_embedder", StringComparison.Ordinal) >= 0))
                 return true;
         }
@@ -54,41 +55,43 @@ internal static class FluxReader
     public static LoraAdapter Read(SafeTensorFile file, string name, string loadedPath)
     {
         var path = file.Path;
+        foreach (var t in file.Tensors) LycorisNetworks.RefuseUnsupported(path, t.Name);
+
+        var networks = LycorisNetworks.Collect(file.Tensors);
         var pairs = new FactorPairs();
         var byName = new Dictionary<string, TensorInfo>(StringComparer.Ordinal);
         var others = new List<TensorInfo>();
         foreach (var t in file.Tensors)
         {
+            byName[t.Name] = t;
+            if (networks.Claims(t)) continue;
             var (stem, isDown) = Stem(t.Name);
             if (stem is null) others.Add(t);
             else if (isDown) pairs.AddA(stem, t);
             else pairs.AddB(stem, t);
-            byName[t.Name] = t;
         }
 
-        var found = new List<(string Stored, FluxTarget? Target, TensorInfo A, TensorInfo B, ModuleKind Kind, double Alpha, string? AlphaKey)>();
+        var found = new List<Found>();
         var usedAlphas = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (stored, a, b, _) in pairs.Complete(path, "down (A)", "up (B)"))
         {
             var kind = FactorShapes.Classify(path, stored, a, b, embedding: false);
-            var target = FluxKeyStyles.Map(stored) ?? FluxTextEncoders.Map(stored);
-            if (target is not null)
-            {
-                CheckWidths(path, stored, target, a, b);
-            }
+            var (value, alphaKey) = TakeAlpha(stored);
+            double alpha = value ?? a.Shape[0];
+            found.Add(new Found(stored, Target(stored), new TensorFactors(a, b), kind, alpha, alpha / a.Shape[0], alphaKey));
+        }
 
-            int rank = checked((int)a.Shape[0]);
-            double alpha = rank;
-            string? alphaKey = null;
-            if (byName.TryGetValue(stored + AlphaSuffix, out var at) && at.ElementCount == 1)
-            {
-                alphaKey = at.Name;
-                usedAlphas.Add(at.Name);
-                double value = file.ReadFloat32(at.Name)[0];
-                if (value != 0) alpha = value;
-            }
+        // LyCORIS networks (LoCon with a Tucker core, LoHa, LoKr) on Flux layers: exact factors, split like a pair.
+        foreach (var (stem, tensors) in networks.All)
+        {
+            var (value, alphaKey) = TakeAlpha(stem);
+            var network = LycorisNetworks.Read(path, stem, tensors, value)!;
+            found.Add(new Found(stem, Target(stem), network.Factors, network.Kind, network.Alpha, network.Scale, alphaKey));
+        }
 
-            found.Add((stored, target, a, b, kind, alpha, alphaKey));
+        foreach (var f in found)
+        {
+            if (f.Target is not null) CheckWidths(path, f);
         }
 
         // diffusers' own files name components (transformer., text_encoder.); the rest are single files of kohya's family.
@@ -101,35 +104,33 @@ internal static class FluxReader
         bool splitQkv = TrainedSplit(md);
         var modules = new List<LoraModule>();
         var owner = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var (stored, target, a, b, kind, alpha, alphaKey) in found)
+        foreach (var f in found)
         {
-            double scale = alpha / a.Shape[0];
-            if (target is null)
+            if (f.Target is null)
             {
-                modules.Add(new LoraModule(adapter, stored, kind, a, b, alpha, scale, alphaKey));
+                modules.Add(new LoraModule(adapter, ModuleIdentity.Unrecognised(f.Stored), f.Stored, f.Kind, f.Factors, f.Alpha, f.Scale, f.AlphaKey));
                 continue;
             }
 
-            var pair = new TensorFactors(a, b);
-            int rank = checked((int)a.Shape[0]), parts = target.Parts.Count;
+            int rank = f.Factors.Rank, parts = f.Target.Parts.Count;
 
             // sd-scripts saves split q/k/v (and mlp) LoRAs as one fused module with stacked As and a block-diagonal B.
-            bool blocks = splitQkv && target.Style == FluxKeyStyle.Kohya && parts > 1 && rank % parts == 0;
+            bool blocks = splitQkv && f.Factors is TensorFactors && f.Target.Style == FluxKeyStyle.Kohya && parts > 1 && rank % parts == 0;
             for (int i = 0; i < parts; i++)
             {
-                var (identity, rows) = target.Parts[i];
+                var (identity, rows) = f.Target.Parts[i];
                 if (owner.TryGetValue(identity.Key, out var first))
                 {
                     throw new AdapterException(AdapterErrorIds.LoraModuleDuplicate, LoraErrorCategory.InvalidData, path,
-                        $"{path}: modules '{first}' and '{stored}' both adapt layer {identity.Key}; a file must name each layer once. Keep one of them (e.g. with a tool that drops keys) and load again.",
-                        stored);
+                        $"{path}: modules '{first}' and '{f.Stored}' both adapt layer {identity.Key}; a file must name each layer once. Keep one of them (e.g. with a tool that drops keys) and load again.",
+                        f.Stored);
                 }
 
-                owner[identity.Key] = stored;
-                FactorSource factors = rows.IsIdentity ? pair
-                    : blocks ? new PartFactors(pair, rows, countsA: true, rankStart: i * (rank / parts), rankCount: rank / parts)
-                    : new PartFactors(pair, rows, countsA: i == 0);
-                modules.Add(new LoraModule(adapter, identity, stored, kind, factors, alpha, scale, alphaKey));
+                owner[identity.Key] = f.Stored;
+                FactorSource factors = rows.IsIdentity ? f.Factors
+                    : blocks ? new PartFactors(f.Factors, rows, countsA: true, rankStart: i * (rank / parts), rankCount: rank / parts)
+                    : new PartFactors(f.Factors, rows, countsA: i == 0);
+                modules.Add(new LoraModule(adapter, identity, f.Stored, f.Kind, factors, f.Alpha, f.Scale, f.AlphaKey));
             }
         }
 
@@ -149,7 +150,18 @@ internal static class FluxReader
         }
 
         return adapter;
+
+        // The module's stored alpha (null when absent or 0: alpha = rank, as sd-scripts, LyCORIS and ComfyUI read it) and its key.
+        (double? Alpha, string? Key) TakeAlpha(string stored)
+        {
+            if (!byName.TryGetValue(stored + AlphaSuffix, out var at) || at.ElementCount != 1) return (null, null);
+            usedAlphas.Add(at.Name);
+            double value = file.ReadFloat32(at.Name)[0];
+            return (value == 0 ? null : value, at.Name);
+        }
     }
+
+    private static FluxTarget? Target(string stored) => FluxKeyStyles.Map(stored) ?? FluxTextEncoders.Map(stored);
 
     /// <summary>
     /// sd-scripts' lora_flux network arg split_qkv (ss_network_args is a JSON object of strings): the fused
@@ -172,15 +184,55 @@ internal static class FluxReader
         }
     }
 
-    private static void CheckWidths(string path, string stored, FluxTarget target, TensorInfo a, TensorInfo b)
+    private static void CheckWidths(string path, Found f)
     {
-        long inFeatures = a.Shape.Skip(1).Aggregate(1L, (p, d) => p * d);
-        if (inFeatures == target.InFeatures && b.Shape[0] == target.OutFeatures) return;
+        var target = f.Target!;
+        if (f.Factors.InFeatures == target.InFeatures && f.Factors.OutFeatures == target.OutFeatures) return;
         var layer = string.Join(" + ", target.Parts.Select(p => p.Identity.Key));
         throw new AdapterException(AdapterErrorIds.LoraShapeMismatch, LoraErrorCategory.InvalidData, path,
-            $"{path}: module '{stored}' is named as FLUX.1 layer {layer} ({target.OutFeatures}×{target.InFeatures}), but {a.Name} is [{FactorShapes.Dims(a)}] and {b.Name} is [{FactorShapes.Dims(b)}]. " +
+            $"{path}: module '{f.Stored}' is named as FLUX.1 layer {layer} ({target.OutFeatures}×{target.InFeatures}), but {f.Factors.AKey} [{string.Join(", ", f.Factors.AShape)}] " +
+            $"and {f.Factors.BKey} [{string.Join(", ", f.Factors.BShape)}] make a {f.Factors.OutFeatures}×{f.Factors.InFeatures} delta. " +
             "The file is not a FLUX.1 dev/schnell LoRA (another model with Flux's layer names?); LoraLego reads FLUX.1 widths only.",
-            stored);
+            f.Stored);
+    }
+
+    /// <summary>The stem of a LyCORIS network key (stem.hada_w1_a, stem.lora_mid.weight, stem.a1.weight), or null.</summary>
+    private static string? NetworkStem(string key)
+    {
+        if (!LycorisNetworks.IsNetworkKey(key)) return null;
+        const string Mid = "." + LycorisNetworks.Mid;
+        if (key.EndsWith(Mid, StringComparison.Ordinal)) return key.Substring(0, key.Length - Mid.Length);
+        var rest = key.EndsWith(".weight", StringComparison.Ordinal) ? key.Substring(0, key.Length - ".weight".Length) : key;
+        int dot = rest.LastIndexOf('.');
+        return dot > 0 ? rest.Substring(0, dot) : null;
+    }
+
+    private sealed class Found
+    {
+        public Found(string stored, FluxTarget? target, FactorSource factors, ModuleKind kind, double alpha, double scale, string? alphaKey)
+        {
+            Stored = stored;
+            Target = target;
+            Factors = factors;
+            Kind = kind;
+            Alpha = alpha;
+            Scale = scale;
+            AlphaKey = alphaKey;
+        }
+
+        public string Stored { get; }
+
+        public FluxTarget? Target { get; }
+
+        public FactorSource Factors { get; }
+
+        public ModuleKind Kind { get; }
+
+        public double Alpha { get; }
+
+        public double Scale { get; }
+
+        public string? AlphaKey { get; }
     }
 
     /// <summary>The module name of a factor key and whether it is the down (A) factor; null stem for other tensors.</summary>

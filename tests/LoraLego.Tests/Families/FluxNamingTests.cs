@@ -105,6 +105,36 @@ public sealed class FluxNamingTests
     }
 
     [Fact]
+    public void SplitQkvParts_FuseBackBlockDiagonally_ToTheStoredFactors()
+    {
+        using var tmp = new TempFolder();
+        var s = Of("lora_unet_double_blocks_2_img_attn_qkv", KohyaSuffix, 3, H, 3 * H, 51, 3f, PartsOf("double_blocks.2.img_attn.qkv"));
+        for (int p = 0; p < 3; p++)
+        {
+            foreach (var i in Enumerable.Range(p * H, H))
+            {
+                for (int k = 0; k < 3; k++) s.B[(i * 3) + k] = k == p ? s.B[(i * 3) + k] : 0;
+            }
+        }
+
+        var file = tmp.Combine("split.safetensors");
+        TestFiles.WriteSafeTensors(file, s.Tensors(), new Dictionary<string, string> { ["ss_network_args"] = "{\"split_qkv\": \"True\"}" });
+        var adapter = AdapterLoader.Load(file);
+        Assert.All(adapter.Modules, m => Assert.Equal(1, m.Rank));
+
+        Assert.False(FluxNaming.PartsShareA(adapter.Modules));
+        var plan = FluxNaming.ToBfl(adapter.Modules);
+        var fused = Assert.Single(plan.Modules);
+        Assert.Equal(3, fused.Module.Rank);
+        var units = plan.Produce(fused.Module, ReadFrom(adapter));
+        Assert.Equal(s.A, units.A);
+        for (int i = 0; i < 3 * H; i++)
+        {
+            for (int k = 0; k < 3; k++) Assert.Equal(s.B[(i * 3) + k], units.BT[(k * 3 * H) + i]);
+        }
+    }
+
+    [Fact]
     public void SharingIsOnlyClaimedWhenTheAsAreBitwiseEqual()
     {
         using var tmp = new TempFolder();

@@ -14,7 +14,7 @@ namespace LoraLego.Adapters.Flux;
 /// (BFL's control LoRAs); ComfyUI's diffusion_model.single_blocks.N.linear1_qkv is the q/k/v rows of linear1;</item>
 /// <item>XLabs x-flux: double_blocks.N.processor.qkv_lora1/proj_lora1 (image stream: img_attn.qkv / img_attn.proj),
 /// qkv_lora2/proj_lora2 (text stream), single_blocks.N.processor.qkv_lora (q/k/v rows of linear1) and proj_lora (linear2);</item>
-/// <item>diffusers: transformer. + the diffusers path; OneTrainer: lora_transformer_ + the path with dots as underscores.</item>
+/// <item>diffusers: transformer. + the diffusers path; OneTrainer lora_transformer_ and SimpleTuner (LyCORIS) lycoris_ + the path with dots as underscores.</item>
 /// </list>
 /// A fused BFL layer becomes one target part per diffusers layer, each with its rows of the stored B.
 /// </summary>
@@ -24,14 +24,17 @@ internal static class FluxKeyStyles
     private const string ComfyPrefix = "diffusion_model.";
     private const string DiffusersPrefix = "transformer.";
     private const string OneTrainerPrefix = "lora_transformer_";
+    private const string SimpleTunerLycorisPrefix = "lycoris_";
 
     private static readonly Regex XLabs = new(@"^(?:diffusion_model\.)?(double|single)_blocks\.(\d+)\.processor\.(qkv|proj)_lora(1|2)?$", RegexOptions.CultureInvariant);
 
     private static readonly Lazy<Dictionary<string, FluxLayer>> ByKohyaName = new(() =>
         FluxLayout.Layers.ToDictionary(l => KohyaPrefix + l.BflPath.Replace('.', '_'), StringComparer.Ordinal));
 
-    private static readonly Lazy<Dictionary<string, FluxPart>> ByOneTrainerName = new(() =>
-        FluxLayout.Parts.ToDictionary(p => OneTrainerPrefix + p.Path.Replace('.', '_'), StringComparer.Ordinal));
+    // Both flatten the diffusers path: OneTrainer lora_transformer_, SimpleTuner's LyCORIS lycoris_ (ComfyUI maps both).
+    private static readonly Lazy<Dictionary<string, FluxPart>> ByFlattenedName = new(() =>
+        FluxLayout.Parts.SelectMany(p => new[] { (OneTrainerPrefix, p), (SimpleTunerLycorisPrefix, p) })
+            .ToDictionary(x => x.Item1 + x.p.Path.Replace('.', '_'), x => x.p, StringComparer.Ordinal));
 
     /// <summary>The Flux layer(s) a stored module adapts, or null when the name is not a Flux name.</summary>
     public static FluxTarget? Map(string stored)
@@ -39,8 +42,8 @@ internal static class FluxKeyStyles
         if (stored.StartsWith(KohyaPrefix, StringComparison.Ordinal))
             return ByKohyaName.Value.TryGetValue(stored, out var kl) ? Whole(kl, FluxKeyStyle.Kohya) : null;
 
-        if (stored.StartsWith(OneTrainerPrefix, StringComparison.Ordinal))
-            return ByOneTrainerName.Value.TryGetValue(stored, out var op) ? Single(op, FluxKeyStyle.Diffusers) : null;
+        if (stored.StartsWith(OneTrainerPrefix, StringComparison.Ordinal) || stored.StartsWith(SimpleTunerLycorisPrefix, StringComparison.Ordinal))
+            return ByFlattenedName.Value.TryGetValue(stored, out var op) ? Single(op, FluxKeyStyle.Diffusers) : null;
 
         if (stored.StartsWith(DiffusersPrefix, StringComparison.Ordinal))
             return FluxLayout.ByDiffusersPath(stored.Substring(DiffusersPrefix.Length)) is FluxPart dp ? Single(dp, FluxKeyStyle.Diffusers) : null;

@@ -55,9 +55,15 @@ internal sealed class PartFactors : FactorSource
 
     public override string DType => _fused.DType;
 
-    /// <summary>Its rows of B (all stored columns) and its block of A (all of A when this part counts the shared A).</summary>
+    /// <summary>
+    /// The stored values, counted once across the parts: a stored pair's B rows go to their part and A to
+    /// the part that counts it (each its own block of A for a block-diagonal B); factors computed from
+    /// other tensors (LyCORIS) cannot be divided, so the counting part has them all.
+    /// </summary>
     public override long ParameterCount =>
-        (IsBlock || _countsA ? (long)Rank * InFeatures : 0) + ((long)OutFeatures * _fused.Rank);
+        _fused is TensorFactors
+            ? (IsBlock || _countsA ? (long)Rank * InFeatures : 0) + ((long)OutFeatures * _fused.Rank)
+            : _countsA ? _fused.ParameterCount : 0;
 
     /// <summary>Which rows of the stored B this part is.</summary>
     public RowMap Rows => _rows;
