@@ -75,7 +75,7 @@ internal static class KohyaReader
         {
             var f = found[i];
             var identity = match.Identities[i] ?? ModuleIdentity.Unrecognised(f.Module);
-            modules.Add(new LoraModule(adapter, identity, f.Module, f.Kind, f.Factors, f.Alpha, f.Scale, f.AlphaKey));
+            modules.AddRange(StoredModules.Create(adapter, match, identity, f.Module, f.Kind, f.Factors, f.Alpha, f.Scale, f.AlphaKey));
         }
 
         // Alphas without a module and anything else (dora_scale, biases) stay visible as extras.
