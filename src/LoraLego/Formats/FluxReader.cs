@@ -102,6 +102,7 @@ internal static class FluxReader
         adapter.BaseModel = md.TryGetValue("ss_base_model_version", out var bv) && bv.Length > 0 ? bv
             : md.TryGetValue("ss_sd_model_name", out var bm) && bm.Length > 0 ? bm : null;
         bool splitQkv = TrainedSplit(md);
+        var stated = FluxPartRanks.Parse(path, md);
         var modules = new List<LoraModule>();
         var owner = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var f in found)
@@ -114,11 +115,16 @@ internal static class FluxReader
 
             int rank = f.Factors.Rank, parts = f.Target.Parts.Count;
 
-            // sd-scripts saves split q/k/v (and mlp) LoRAs as one fused module with stacked As and a block-diagonal B.
-            bool blocks = splitQkv && f.Factors is TensorFactors && f.Target.Style == FluxKeyStyle.Kohya && parts > 1 && rank % parts == 0;
+            // Which of the stored ranks each part uses: all (one fused LoRA), or its own block when the file says so
+            // (LoraLego's loralego.flux_part_ranks; sd-scripts' split_qkv: stacked As, block-diagonal B, equal blocks).
+            var columns = stated.TryGetValue(f.Stored, out var given) ? FluxPartRanks.Check(path, f.Stored, given, parts, rank)
+                : splitQkv && f.Target.Style == FluxKeyStyle.Kohya && parts > 1 && rank % parts == 0
+                    ? Enumerable.Range(0, parts).Select(i => (Start: i * (rank / parts), Count: rank / parts)).ToArray()
+                    : null;
             for (int i = 0; i < parts; i++)
             {
                 var (identity, rows) = f.Target.Parts[i];
+                if (columns is not null && columns[i].Count == 0) continue; // the writer had nothing for this part
                 if (owner.TryGetValue(identity.Key, out var first))
                 {
                     throw new AdapterException(AdapterErrorIds.LoraModuleDuplicate, LoraErrorCategory.InvalidData, path,
@@ -128,8 +134,8 @@ internal static class FluxReader
 
                 owner[identity.Key] = f.Stored;
                 FactorSource factors = rows.IsIdentity ? f.Factors
-                    : blocks ? new PartFactors(f.Factors, rows, countsA: true, rankStart: i * (rank / parts), rankCount: rank / parts)
-                    : new PartFactors(f.Factors, rows, countsA: i == 0);
+                    : columns is not null && columns[i].Count < rank ? new PartFactors(f.Factors, rows, countsA: true, rankStart: columns[i].Start, rankCount: columns[i].Count)
+                    : new PartFactors(f.Factors, rows, countsA: i == FirstWithAll(columns, rank));
                 modules.Add(new LoraModule(adapter, identity, f.Stored, f.Kind, factors, f.Alpha, f.Scale, f.AlphaKey));
             }
         }
@@ -160,6 +166,10 @@ internal static class FluxReader
             return (value == 0 ? null : value, at.Name);
         }
     }
+
+    /// <summary>The first part that takes all the ranks (and so counts the shared A): 0 without stated columns.</summary>
+    private static int FirstWithAll((int Start, int Count)[]? columns, int rank) =>
+        columns is null ? 0 : Array.FindIndex(columns, c => c.Count == rank);
 
     private static FluxTarget? Target(string stored) => FluxKeyStyles.Map(stored) ?? FluxTextEncoders.Map(stored);
 
