@@ -159,7 +159,7 @@ Describe 'Views' {
 
     It 'shows modules as a table of shapes, ranks and scales without raw vectors' {
         $text = $script:All[2].Modules | Format-Table | Out-String -Width 120
-        $text | Should -Match 'Name\s+Kind\s+In\s+Out\s+Rank\s+Alpha\s+Scale'
+        $text | Should -Match 'Name\s+Kind\s+Network\s+In\s+Out\s+Rank\s+Alpha\s+Scale'
         $text | Should -Match 'mlp\.fc1\s+Linear\s+32\s+64\s+4\s+4\s+1'
         $text | Should -Not -Match '\d\.\d{5,}'
         $text | Should -Not -Match '\{'

@@ -211,11 +211,11 @@ internal abstract class LowRankPart
         public override void Read(SafeTensorReader reader, float[] up, float[] down)
         {
             var w = ReadAll(reader, _w); // Rows × Cols
-            LowRankSvd svd;
+            FactoredSvd svd;
             if (Rows <= Cols)
             {
                 // Terms e_o · w[o, :]: unit o's b is the o-th basis vector, its a is row o.
-                svd = LowRankSvd.Compute(w, Identity(Rows), Ones(Rows), Cols, Rows, Rank);
+                svd = FactoredSvd.Compute(w, Identity(Rows), Ones(Rows), Cols, Rows, Rank);
             }
             else
             {
@@ -226,17 +226,18 @@ internal abstract class LowRankPart
                     for (int c = 0; c < Cols; c++) columns[((long)c * Rows) + o] = w[((long)o * Cols) + c];
                 }
 
-                svd = LowRankSvd.Compute(Identity(Cols), columns, Ones(Cols), Cols, Rows, Rank);
+                svd = FactoredSvd.Compute(Identity(Cols), columns, Ones(Cols), Cols, Rows, Rank);
             }
 
             Array.Clear(up, 0, Rows * Rank);
             Array.Clear(down, 0, Rank * Cols);
+            // Up = U√Σ (Rows × Rank), down = √Σ Vᵀ (Rank × Cols).
             for (int k = 0; k < svd.Rank; k++)
             {
-                for (int o = 0; o < Rows; o++) up[(o * Rank) + k] = svd.BT[((long)k * Rows) + o];
+                double root = Math.Sqrt(svd.Sigma[k]);
+                for (int o = 0; o < Rows; o++) up[(o * Rank) + k] = (float)(svd.U[k][o] * root);
+                for (int c = 0; c < Cols; c++) down[((long)k * Cols) + c] = (float)(svd.V[k][c] * root);
             }
-
-            Array.Copy(svd.A, 0, down, 0, (long)svd.Rank * Cols);
         }
 
         private static float[] Identity(int n)

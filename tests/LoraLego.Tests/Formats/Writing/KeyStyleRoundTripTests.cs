@@ -119,35 +119,12 @@ public class KeyStyleRoundTripTests
         AssertSameFactors(source, AdapterLoader.Load(diffusers), sameFamily: true);
     }
 
-    private static List<string> Stems(string file, string suffix) =>
-        WriterHeader.Read(file).Keys.Where(k => k.EndsWith(suffix, StringComparison.Ordinal)).Select(k => k.Substring(0, k.Length - suffix.Length)).OrderBy(k => k, StringComparer.Ordinal).ToList();
+    private static List<string> Stems(string file, string suffix) => WriterHeader.Read(file).Stems(suffix);
 
-    private static void AssertSameFactors(LoraAdapter expected, LoraAdapter actual, bool sameFamily)
-    {
-        if (sameFamily) Assert.Equal(expected.Family, actual.Family);
-        Assert.Equal(expected.Modules.Select(m => m.Name), actual.Modules.Select(m => m.Name));
-        foreach (var e in expected.Modules) AssertSameFactors(e, actual.GetModule(e.Name)!, actual.Format.ToString());
-    }
+    private static void AssertSameFactors(LoraAdapter expected, LoraAdapter actual, bool sameFamily) => RoundTripAsserts.SameFactors(expected, actual, sameFamily);
 
-    private static void AssertSameFactors(LoraModule expected, LoraModule actual, string what)
-    {
-        Assert.True(expected.Scale == actual.Scale, $"{what}: {expected.Name} scale {actual.Scale}, source {expected.Scale}");
-        var (e, a) = (expected.ReadUnits(), actual.ReadUnits());
-        Assert.True(e.A.AsSpan().SequenceEqual(a.A) && e.BT.AsSpan().SequenceEqual(a.BT), $"{what}: {expected.Name} factors changed");
-    }
+    private static void AssertSameFactors(LoraModule expected, LoraModule actual, string what) => RoundTripAsserts.SameFactors(expected, actual, what);
 
-    /// <summary>Source modules' deltas under their identities; modules the file adds (absent parts of a fused layer) are zero.</summary>
-    private static void AssertSameDeltas(LoraAdapter expected, LoraAdapter actual)
-    {
-        foreach (var e in expected.Modules)
-        {
-            var a = actual.GetModule(e.Name);
-            Assert.True(a is not null, $"{e.Name} is missing");
-            double error = FactoredDelta.Of(a!).RelativeErrorTo(FactoredDelta.Of(e));
-            Assert.True(error < 1e-6, $"{e.Name}: relative error {error}");
-        }
-
-        foreach (var extra in actual.Modules.Where(a => expected.GetModule(a.Name) is null))
-            Assert.Equal(0.0, FactoredDelta.Of(extra).Norm());
-    }
+    private static void AssertSameDeltas(LoraAdapter expected, LoraAdapter actual) =>
+        RoundTripAsserts.SameDeltas(n => expected.GetModule(n) is LoraModule m ? FactoredDelta.Of(m) : null, actual, expected.Modules.Select(m => m.Name).ToArray());
 }

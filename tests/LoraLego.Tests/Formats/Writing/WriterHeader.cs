@@ -31,6 +31,10 @@ internal sealed class WriterHeader
         return new WriterHeader(md, root.EnumerateObject().Where(p => p.Name != "__metadata__").ToDictionary(p => p.Name, p => p.Value));
     }
 
+    /// <summary>The keys ending in <paramref name="suffix"/>, without it, sorted.</summary>
+    public List<string> Stems(string suffix) =>
+        Keys.Where(k => k.EndsWith(suffix, System.StringComparison.Ordinal)).Select(k => k.Substring(0, k.Length - suffix.Length)).OrderBy(k => k, System.StringComparer.Ordinal).ToList();
+
     public string Shape(string key) => _tensors[key].GetProperty("shape").GetRawText();
 
     public string DType(string key) => _tensors[key].GetProperty("dtype").GetString()!;
