@@ -47,6 +47,23 @@ BeforeAll {
     $t['lora_unet_single_blocks_5_linear2.lora_down.weight'] = @{ Shape = @(1, 15360); Data = (New-Values 15360 3) }
     $t['lora_unet_single_blocks_5_linear2.lora_up.weight'] = @{ Shape = @(3072, 1); Data = (New-Values 3072 4) }
     Write-TestSafeTensors $script:KohyaFile $t
+
+    # The same layers in diffusers names (what diffusers' save_lora_weights writes), rank 1, no alpha: scale 1.
+    $script:DiffusersFile = Join-Path $script:Dir 'flux-diffusers.safetensors'
+    $d = [ordered]@{}
+    $d['transformer.transformer_blocks.0.attn.to_q.lora_A.weight'] = @{ Shape = @(1, 3072); Data = (New-Values 3072 5) }
+    $d['transformer.transformer_blocks.0.attn.to_q.lora_B.weight'] = @{ Shape = @(3072, 1); Data = (New-Values 3072 6) }
+    $d['transformer.single_transformer_blocks.5.proj_out.lora_A.weight'] = @{ Shape = @(1, 15360); Data = (New-Values 15360 7) }
+    $d['transformer.single_transformer_blocks.5.proj_out.lora_B.weight'] = @{ Shape = @(3072, 1); Data = (New-Values 3072 8) }
+    Write-TestSafeTensors $script:DiffusersFile $d
+
+    # Tensor names straight from a safetensors header.
+    function Get-HeaderKey([string] $File) {
+        $bytes = [System.IO.File]::ReadAllBytes($File)
+        $n = [System.BitConverter]::ToUInt64($bytes, 0)
+        $header = [System.Text.Encoding]::UTF8.GetString($bytes, 8, [int]$n) | ConvertFrom-Json -AsHashtable
+        $header.Keys | Where-Object { $_ -ne '__metadata__' } | Sort-Object
+    }
 }
 
 AfterAll {
@@ -69,5 +86,22 @@ Describe 'Get-LoraAdapter on a FLUX.1 LoRA in kohya names' {
         $q.Scale | Should -Be 0.5
         # The three parts share one stored A: the adapter counts each stored value once.
         $a.ParameterCount | Should -Be (3072 + 9216 + 15360 + 3072)
+    }
+}
+
+Describe 'Merging FLUX.1 LoRAs of different key styles' {
+    It 'meets kohya and diffusers modules layer for layer and writes BFL names for kohya' {
+        $a = Get-LoraAdapter -LiteralPath $script:KohyaFile, $script:DiffusersFile
+        ($a | ForEach-Object Family) | Should -Be @('Flux1', 'Flux1')
+        $out = Join-Path $script:Dir 'merged.safetensors'
+        $m = $a | Split-LoraMsu | Merge-LoraAdapter -Path $out -Format Kohya -PassThru
+        Get-HeaderKey $out | Where-Object { $_ -like '*.lora_down.weight' } | Should -Be @(
+            'lora_unet_double_blocks_0_img_attn_qkv.lora_down.weight',
+            'lora_unet_single_blocks_5_linear2.lora_down.weight')
+        # to_q has both inputs' units; the fused qkv holds them beside to_k's and to_v's (ranks add up).
+        $qkv = $m.Modules | Where-Object Name -eq 'transformer.transformer_blocks.0.attn.to_q'
+        $qkv.Rank | Should -Be 4
+        ($m.Modules | Where-Object Name -eq 'transformer.single_transformer_blocks.5.proj_out').Rank | Should -Be 2
+        (Measure-LoraMerge -Merged $m -Source $a -Summary).RelativeError | Should -BeLessThan 1e-6
     }
 }

@@ -34,6 +34,21 @@ public sealed class FluxBflPlan
         _byName.TryGetValue(output.Name, out var m) ? m : throw new ArgumentException($"Module '{output.Name}' is not in this plan.", nameof(output));
 
     /// <summary>
+    /// The <see cref="FluxPartRanks.MetadataKey"/> metadata value for this plan, with each module named by
+    /// <paramref name="storedName"/> (BFL path → the key stem the writer uses, e.g. <see cref="FluxNaming.KohyaName"/>),
+    /// or null when every fused module is one shared LoRA with all its parts (which reads back as it is).
+    /// Written beside the tensors, it makes a fused module of separate LoRAs read back at their own ranks.
+    /// </summary>
+    public string? PartRanks(Func<string, string> storedName)
+    {
+        if (storedName is null) throw new ArgumentNullException(nameof(storedName));
+        var entries = Modules.Where(m => m.Layer is { IsFused: true } && (!m.SharesA || m.Parts.Count < m.Layer.Parts.Count))
+            .Select(m => new KeyValuePair<string, IReadOnlyList<(int Start, int Count)>>(storedName(m.BflPath!), m.PartColumns()))
+            .ToList();
+        return entries.Count == 0 ? null : FluxPartRanks.Format(entries);
+    }
+
+    /// <summary>
     /// The units of <paramref name="output"/>, assembled from its parts' units (each produced once by
     /// <paramref name="produceParts"/>, the writer's producer for the identity-named modules). Exact:
     /// a part's unit keeps its a and scale; its b lands on the part's rows of the BFL layer, zeros elsewhere;
@@ -138,6 +153,30 @@ public sealed class FluxBflModule
 
     /// <summary>Rows of the BFL layer each part fills.</summary>
     internal IReadOnlyList<RowMap> PartRows { get; }
+
+    /// <summary>
+    /// Per part of the BFL layer (its row order), the written ranks it uses as [start, count]: all of them
+    /// when the parts share A, its own block when ranks add up, [0, 0] for a part with no module.
+    /// </summary>
+    public IReadOnlyList<(int Start, int Count)> PartColumns()
+    {
+        if (Layer is null) return new[] { (0, Module.Rank) };
+        var result = new List<(int, int)>();
+        int next = 0;
+        foreach (var layerPart in Layer.Parts)
+        {
+            int i = PartRows.ToList().IndexOf(layerPart.Rows);
+            if (i < 0) result.Add((0, 0));
+            else if (SharesA) result.Add((0, Module.Rank));
+            else
+            {
+                result.Add((next, Parts[i].Rank));
+                next += Parts[i].Rank;
+            }
+        }
+
+        return result;
+    }
 
     public override string ToString() => BflPath is null ? Module.ToString() : $"{BflPath} r={Module.Rank} from {string.Join(", ", Parts.Select(p => p.Name))}";
 }

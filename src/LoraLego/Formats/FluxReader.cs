@@ -89,9 +89,14 @@ internal static class FluxReader
             found.Add(new Found(stem, Target(stem), network.Factors, network.Kind, network.Alpha, network.Scale, alphaKey));
         }
 
-        foreach (var f in found)
+        // A module named as a Flux layer but of other widths (BFL's control LoRAs widen img_in to 128 inputs)
+        // is not that layer: it keeps its stored name, with a warning, and the rest of the file is read.
+        var warnings = new List<string>();
+        for (int i = 0; i < found.Count; i++)
         {
-            if (f.Target is not null) CheckWidths(path, f);
+            if (found[i].Target is null || WidthMismatch(path, found[i]) is not string why) continue;
+            warnings.Add(why);
+            found[i] = found[i].Unmapped();
         }
 
         // diffusers' own files name components (transformer., text_encoder.); the rest are single files of kohya's family.
@@ -102,6 +107,7 @@ internal static class FluxReader
         adapter.BaseModel = md.TryGetValue("ss_base_model_version", out var bv) && bv.Length > 0 ? bv
             : md.TryGetValue("ss_sd_model_name", out var bm) && bm.Length > 0 ? bm : null;
         bool splitQkv = TrainedSplit(md);
+        var stated = FluxPartRanks.Parse(path, md);
         var modules = new List<LoraModule>();
         var owner = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var f in found)
@@ -114,11 +120,16 @@ internal static class FluxReader
 
             int rank = f.Factors.Rank, parts = f.Target.Parts.Count;
 
-            // sd-scripts saves split q/k/v (and mlp) LoRAs as one fused module with stacked As and a block-diagonal B.
-            bool blocks = splitQkv && f.Factors is TensorFactors && f.Target.Style == FluxKeyStyle.Kohya && parts > 1 && rank % parts == 0;
+            // Which of the stored ranks each part uses: all (one fused LoRA), or its own block when the file says so
+            // (LoraLego's loralego.flux_part_ranks; sd-scripts' split_qkv: stacked As, block-diagonal B, equal blocks).
+            var columns = stated.TryGetValue(f.Stored, out var given) ? FluxPartRanks.Check(path, f.Stored, given, parts, rank)
+                : splitQkv && f.Target.Style == FluxKeyStyle.Kohya && parts > 1 && rank % parts == 0
+                    ? Enumerable.Range(0, parts).Select(i => (Start: i * (rank / parts), Count: rank / parts)).ToArray()
+                    : null;
             for (int i = 0; i < parts; i++)
             {
                 var (identity, rows) = f.Target.Parts[i];
+                if (columns is not null && columns[i].Count == 0) continue; // the writer had nothing for this part
                 if (owner.TryGetValue(identity.Key, out var first))
                 {
                     throw new AdapterException(AdapterErrorIds.LoraModuleDuplicate, LoraErrorCategory.InvalidData, path,
@@ -128,8 +139,8 @@ internal static class FluxReader
 
                 owner[identity.Key] = f.Stored;
                 FactorSource factors = rows.IsIdentity ? f.Factors
-                    : blocks ? new PartFactors(f.Factors, rows, countsA: true, rankStart: i * (rank / parts), rankCount: rank / parts)
-                    : new PartFactors(f.Factors, rows, countsA: i == 0);
+                    : columns is not null && columns[i].Count < rank ? new PartFactors(f.Factors, rows, countsA: true, rankStart: columns[i].Start, rankCount: columns[i].Count)
+                    : new PartFactors(f.Factors, rows, countsA: i == FirstWithAll(columns, rank));
                 modules.Add(new LoraModule(adapter, identity, f.Stored, f.Kind, factors, f.Alpha, f.Scale, f.AlphaKey));
             }
         }
@@ -146,8 +157,10 @@ internal static class FluxReader
         if (unmapped.Count > 0)
         {
             var shown = string.Join(", ", unmapped.Take(5)) + (unmapped.Count > 5 ? $", ... ({unmapped.Count} in all)" : string.Empty);
-            adapter.Warnings = new[] { $"{path}: {unmapped.Count} of {found.Count} modules are not layers of {ModelFamily.Flux1} ({shown}); they keep their stored names and meet only modules stored under the same names." };
+            warnings.Insert(0, $"{path}: {unmapped.Count} of {found.Count} modules are not layers of {ModelFamily.Flux1} ({shown}); they keep their stored names and meet only modules stored under the same names.");
         }
+
+        adapter.Warnings = warnings;
 
         return adapter;
 
@@ -160,6 +173,10 @@ internal static class FluxReader
             return (value == 0 ? null : value, at.Name);
         }
     }
+
+    /// <summary>The first part that takes all the ranks (and so counts the shared A): 0 without stated columns.</summary>
+    private static int FirstWithAll((int Start, int Count)[]? columns, int rank) =>
+        columns is null ? 0 : Array.FindIndex(columns, c => c.Count == rank);
 
     private static FluxTarget? Target(string stored) => FluxKeyStyles.Map(stored) ?? FluxTextEncoders.Map(stored);
 
@@ -184,16 +201,15 @@ internal static class FluxReader
         }
     }
 
-    private static void CheckWidths(string path, Found f)
+    /// <summary>Why a module named as a Flux layer does not fit it, or null when it does.</summary>
+    private static string? WidthMismatch(string path, Found f)
     {
         var target = f.Target!;
-        if (f.Factors.InFeatures == target.InFeatures && f.Factors.OutFeatures == target.OutFeatures) return;
+        if (f.Factors.InFeatures == target.InFeatures && f.Factors.OutFeatures == target.OutFeatures) return null;
         var layer = string.Join(" + ", target.Parts.Select(p => p.Identity.Key));
-        throw new AdapterException(AdapterErrorIds.LoraShapeMismatch, LoraErrorCategory.InvalidData, path,
-            $"{path}: module '{f.Stored}' is named as FLUX.1 layer {layer} ({target.OutFeatures}×{target.InFeatures}), but {f.Factors.AKey} [{string.Join(", ", f.Factors.AShape)}] " +
-            $"and {f.Factors.BKey} [{string.Join(", ", f.Factors.BShape)}] make a {f.Factors.OutFeatures}×{f.Factors.InFeatures} delta. " +
-            "The file is not a FLUX.1 dev/schnell LoRA (another model with Flux's layer names?); LoraLego reads FLUX.1 widths only.",
-            f.Stored);
+        return $"{path}: module '{f.Stored}' is named as FLUX.1 layer {layer} ({target.OutFeatures}×{target.InFeatures}), but {f.Factors.AKey} [{string.Join(", ", f.Factors.AShape)}] " +
+            $"and {f.Factors.BKey} [{string.Join(", ", f.Factors.BShape)}] make a {f.Factors.OutFeatures}×{f.Factors.InFeatures} delta (a control LoRA's widened input, or another model with Flux's names); " +
+            "it keeps its stored name and meets only modules stored under the same name.";
     }
 
     /// <summary>The stem of a LyCORIS network key (stem.hada_w1_a, stem.lora_mid.weight, stem.a1.weight), or null.</summary>
@@ -233,6 +249,9 @@ internal static class FluxReader
         public double Scale { get; }
 
         public string? AlphaKey { get; }
+
+        /// <summary>The same module without a Flux layer: it keeps its stored name.</summary>
+        public Found Unmapped() => new(Stored, null, Factors, Kind, Alpha, Scale, AlphaKey);
     }
 
     /// <summary>The module name of a factor key and whether it is the down (A) factor; null stem for other tensors.</summary>

@@ -61,6 +61,81 @@ public sealed class FluxNamingTests
         }
     }
 
+    /// <summary>A fused module's units written as kohya tensors by hand (scales folded into A, alpha absent: scale 1).</summary>
+    private static IEnumerable<TestTensor> AsKohya(string stem, UnitBlock u)
+    {
+        int n = u.Count;
+        var a = new float[n * u.InFeatures];
+        var b = new float[u.OutFeatures * n];
+        for (int i = 0; i < n; i++)
+        {
+            for (int c = 0; c < u.InFeatures; c++) a[(i * u.InFeatures) + c] = (float)(u.A[(i * u.InFeatures) + c] * u.Scale[i]);
+            for (int r = 0; r < u.OutFeatures; r++) b[(r * n) + i] = u.BT[(i * u.OutFeatures) + r];
+        }
+
+        yield return TestTensor.F32(stem + ".lora_down.weight", new long[] { n, u.InFeatures }, a);
+        yield return TestTensor.F32(stem + ".lora_up.weight", new long[] { u.OutFeatures, n }, b);
+    }
+
+    [Fact]
+    public void BlockDiagonalOutput_WithItsPartRanks_ReadsBackAsThePartsAtTheirOwnRanks()
+    {
+        using var tmp = new TempFolder();
+        var q = Of("transformer.transformer_blocks.2.attn.to_q", PeftSuffix, 2, H, H, 1, null, Whole("transformer.transformer_blocks.2.attn.to_q", H));
+        var k = Of("transformer.transformer_blocks.2.attn.to_k", PeftSuffix, 1, H, H, 2, 4f, Whole("transformer.transformer_blocks.2.attn.to_k", H));
+        var v = Of("transformer.transformer_blocks.2.attn.to_v", PeftSuffix, 2, H, H, 3, null, Whole("transformer.transformer_blocks.2.attn.to_v", H));
+        var (adapter, _) = Load(tmp, "split", q, k, v);
+        var plan = FluxNaming.ToBfl(adapter.Modules);
+        var fused = plan.Modules.Single();
+
+        var ranks = plan.PartRanks(FluxNaming.KohyaName);
+        Assert.Equal("{\"lora_unet_double_blocks_2_img_attn_qkv\":[[0,2],[2,1],[3,2]]}", ranks);
+
+        var file = tmp.Combine("fused.safetensors");
+        TestFiles.WriteSafeTensors(file, AsKohya("lora_unet_double_blocks_2_img_attn_qkv", plan.Produce(fused.Module, ReadFrom(adapter))),
+            new Dictionary<string, string> { [LoraLego.Adapters.Flux.FluxPartRanks.MetadataKey] = ranks! });
+        var back = AdapterLoader.Load(file);
+
+        foreach (var s in new[] { q, k, v })
+        {
+            var m = back.GetModule(s.Expect[0].Identity)!;
+            Assert.Equal(s.Rank, m.Rank);
+            var cols = FluxDelta.Columns(H);
+            FluxDelta.AssertClose(FluxDelta.Expected(s, s.Expect[0], cols), FluxDelta.Of(m.ReadUnits(), cols), s.Expect[0].Identity, 1e-6);
+        }
+
+        // Without the entry the same file reads as one fused LoRA: every part at rank 5, the same deltas.
+        var plain = tmp.Combine("plain.safetensors");
+        TestFiles.WriteSafeTensors(plain, AsKohya("lora_unet_double_blocks_2_img_attn_qkv", plan.Produce(fused.Module, ReadFrom(adapter))));
+        Assert.All(AdapterLoader.Load(plain).Modules, m => Assert.Equal(5, m.Rank));
+    }
+
+    [Fact]
+    public void PartialSharedOutput_WithItsPartRanks_ReadsBackWithoutTheAbsentPart()
+    {
+        using var tmp = new TempFolder();
+        var xlabs = Of("single_blocks.1.processor.qkv_lora", XLabsSuffix, 1, H, 3 * H, 35, null, PartsOf("single_blocks.1.linear1", take: 3));
+        var (adapter, _) = Load(tmp, "xlabs", xlabs);
+        var plan = FluxNaming.ToBfl(adapter.Modules);
+        var fused = plan.Modules.Single();
+        Assert.True(fused.SharesA);
+
+        var ranks = plan.PartRanks(FluxNaming.KohyaName);
+        Assert.Equal("{\"lora_unet_single_blocks_1_linear1\":[[0,1],[0,1],[0,1],[0,0]]}", ranks);
+        var file = tmp.Combine("linear1.safetensors");
+        TestFiles.WriteSafeTensors(file, AsKohya("lora_unet_single_blocks_1_linear1", plan.Produce(fused.Module, ReadFrom(adapter))),
+            new Dictionary<string, string> { [LoraLego.Adapters.Flux.FluxPartRanks.MetadataKey] = ranks! });
+
+        var back = AdapterLoader.Load(file);
+
+        Assert.Equal(xlabs.Expect.Select(e => e.Identity).OrderBy(n => n, StringComparer.Ordinal), back.Modules.Select(m => m.Name));
+
+        // A fused LoRA with all its parts needs no entry: it reads back as it is.
+        var whole = Of("lora_unet_double_blocks_1_txt_attn_qkv", KohyaSuffix, 2, H, 3 * H, 3, 1f, PartsOf("double_blocks.1.txt_attn.qkv"));
+        var (kohya, _) = Load(tmp, "kohya", whole);
+        Assert.Null(FluxNaming.ToBfl(kohya.Modules).PartRanks(FluxNaming.KohyaName));
+    }
+
     [Fact]
     public void MissingParts_AreZeroRows()
     {

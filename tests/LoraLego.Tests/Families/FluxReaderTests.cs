@@ -241,17 +241,22 @@ public sealed class FluxReaderTests
     }
 
     [Fact]
-    public void BflNameWithOtherWidths_IsRefusedNamingTheTensor()
+    public void BflNameWithOtherWidths_KeepsItsStoredName_WithAWarningNamingTheTensor_TheRestIsRead()
     {
+        // BFL's control LoRAs (FLUX.1 Canny/Depth) widen img_in to 128 input channels.
         using var tmp = new TempFolder();
-        var file = tmp.Combine("narrow.safetensors");
-        var s = Of("lora_unet_double_blocks_0_img_attn_qkv", KohyaSuffix, 1, 64, 192, 1, null);
-        TestFiles.WriteSafeTensors(file, s.Tensors());
+        var file = tmp.Combine("control.safetensors");
+        var wide = Of("img_in", PeftSuffix, 1, 128, H, 1, null);
+        var qkv = Of("double_blocks.0.img_attn.qkv", PeftSuffix, 1, H, 3 * H, 2, null, PartsOf("double_blocks.0.img_attn.qkv"));
+        TestFiles.WriteSafeTensors(file, wide.Tensors().Concat(qkv.Tensors()));
 
-        var e = Assert.Throws<AdapterException>(() => AdapterLoader.Load(file));
+        var adapter = AdapterLoader.Load(file);
 
-        Assert.Equal(AdapterErrorIds.LoraShapeMismatch, e.ErrorId);
-        Assert.Contains("lora_unet_double_blocks_0_img_attn_qkv.lora_down.weight", e.Message);
-        Assert.Contains("9216×3072", e.Message);
+        Assert.Equal(ModelFamily.Flux1, adapter.Family);
+        var m = adapter.GetModule("img_in")!;
+        Assert.Equal(ModelFamily.Unknown, m.Identity.Family);
+        Assert.Equal((128, H), (m.InFeatures, m.OutFeatures));
+        Assert.Contains(adapter.Warnings, w => w.Contains("img_in.lora_A.weight [1, 128]") && w.Contains("transformer.x_embedder (3072×64)"));
+        Assert.Equal(4, adapter.ModuleCount);
     }
 }

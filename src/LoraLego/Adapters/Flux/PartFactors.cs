@@ -8,9 +8,10 @@ namespace LoraLego.Adapters.Flux;
 /// <summary>
 /// One split layer's factors taken from a fused layer's LoRA: the same A, and the rows of B the split
 /// layer produces (to_k: rows 3072..6143 of img_attn.qkv's B). Exact: (B·A)[rows] = B[rows]·A.
-/// A fused module that sd-scripts saved from split q/k/v LoRAs (network arg split_qkv) has a
-/// block-diagonal B: each part then takes only its own block of ranks (A's rows, B's columns), and the
-/// read checks that the part's rows of B are zero outside that block, so the delta stays exact.
+/// A fused module saved from separate q/k/v LoRAs (sd-scripts' network arg split_qkv, LoraLego's
+/// loralego.flux_part_ranks) has a block-diagonal B: each part then takes only its own block of ranks
+/// (A's rows, B's columns), and the read checks that the part's rows of B are zero outside that block,
+/// so the delta stays exact.
 /// Each part reads the stored tensors itself; the parts share nothing in memory.
 /// </summary>
 internal sealed class PartFactors : FactorSource
@@ -96,7 +97,7 @@ internal sealed class PartFactors : FactorSource
                 else if (v != 0)
                 {
                     throw new AdapterException(AdapterErrorIds.LoraShapeMismatch, LoraErrorCategory.InvalidData, reader.File.Path,
-                        $"{reader.File.Path}: {BKey} is not block-diagonal (row {i} of this part, column {k}, is {v}) although the file says its q/k/v LoRAs were trained split (ss_network_args split_qkv); its parts cannot be separated exactly. Report the file; remove split_qkv from its metadata to read it as one fused LoRA.",
+                        $"{reader.File.Path}: {BKey} is not block-diagonal (row {i} of this part, column {k}, is {v}) although the file's metadata gives its parts separate ranks (ss_network_args split_qkv or loralego.flux_part_ranks); its parts cannot be separated exactly. Remove that metadata entry to read the module as one fused LoRA.",
                         BKey);
                 }
             }

@@ -4,6 +4,7 @@ using System.Threading;
 using System.Globalization;
 using System.Linq;
 using LoraLego.Adapters;
+using LoraLego.Adapters.Flux;
 using LoraLego.Diagnostics;
 
 namespace LoraLego.Formats.Writing;
@@ -16,6 +17,9 @@ namespace LoraLego.Formats.Writing;
 /// </summary>
 internal sealed class KohyaWriter : ConsumerWriter
 {
+    // The Flux regrouping of this write (one writer per write), for the metadata that describes it.
+    private FluxBflPlan? _fluxPlan;
+
     public override AdapterFormat Format => AdapterFormat.Kohya;
 
     public override IReadOnlyList<WrittenModule> Layout(IReadOnlyList<OutputModule> modules, AdapterWriteOptions options, string target) =>
@@ -31,6 +35,7 @@ internal sealed class KohyaWriter : ConsumerWriter
     {
         if (!modules.Any(m => FluxNaming.BflPathOf(m.Identity) is not null)) return (modules, produce);
         var plan = FluxNaming.ToBfl(modules, options.PartsShareA);
+        _fluxPlan = plan;
         var entries = new Dictionary<string, FluxBflModule>(StringComparer.Ordinal);
         var written = new List<OutputModule>();
         foreach (var entry in plan.Modules)
@@ -55,6 +60,9 @@ internal sealed class KohyaWriter : ConsumerWriter
         metadata[TrainingInfo.Keys.NetworkModule] = "networks.lora";
         metadata[TrainingInfo.Keys.NetworkDim] = ranks.Count == 1 ? ranks[0].ToString(CultureInfo.InvariantCulture) : TrainingInfo.Dynamic;
         metadata[TrainingInfo.Keys.NetworkAlpha] = alphas.Count == 1 ? ((double)alphas[0]).ToString("R", CultureInfo.InvariantCulture) : TrainingInfo.Dynamic;
+
+        // Which ranks of each fused Flux layer are whose, so that it reads back as its parts at their own ranks.
+        if (_fluxPlan?.PartRanks(FluxNaming.KohyaName) is string partRanks) metadata[FluxPartRanks.MetadataKey] = partRanks;
     }
 
     private static OutputModule WithPartsScale(FluxBflModule entry)
