@@ -160,7 +160,7 @@ Describe 'Views' {
     It 'shows modules as a table of shapes, ranks and scales without raw vectors' {
         $text = $script:All[2].Modules | Format-Table | Out-String -Width 120
         $text | Should -Match 'Name\s+Kind\s+Network\s+In\s+Out\s+Rank\s+Alpha\s+Scale'
-        $text | Should -Match 'mlp\.fc1\s+Linear\s+32\s+64\s+4\s+4\s+1'
+        $text | Should -Match 'mlp\.fc1\s+Linear\s+Lora\s+32\s+64\s+4\s+4\s+1'
         $text | Should -Not -Match '\d\.\d{5,}'
         $text | Should -Not -Match '\{'
         ($script:All[2].Modules[0] | Format-List | Out-String) | Should -Match 'AShape\s*:\s*\[4, 32\]'

@@ -1,39 +1,22 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'common.ps1')
 
-    <#
-        A kohya-style .safetensors file written byte by byte (not with LoraLego's writer). -Tensors maps
-        each key to its shape; values are deterministic in [-0.5, 0.5), alphas (rank-0 shapes) are 2.
-    #>
-    function New-KohyaFile([string] $Path, [System.Collections.Specialized.OrderedDictionary] $Tensors) {
-        $header = [ordered]@{}
-        $blocks = [System.Collections.Generic.List[byte[]]]::new()
-        $offset = 0L
+    . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+
+    # A kohya-style file: key -> shape; values deterministic in [-0.5, 0.5), alphas (rank-0 shapes) 2.
+    function New-KohyaFile([string] $Path, [System.Collections.Specialized.OrderedDictionary] $Shapes) {
+        $tensors = [ordered]@{}
         $seed = 1
-        foreach ($key in $Tensors.Keys) {
-            $shape = @($Tensors[$key])
+        foreach ($key in $Shapes.Keys) {
+            $shape = @($Shapes[$key])
             $count = 1L
             foreach ($d in $shape) { $count *= $d }
             $values = [float[]]::new($count)
             $random = [Random]::new($seed++)
             for ($i = 0; $i -lt $count; $i++) { $values[$i] = if ($shape.Count -eq 0) { 2 } else { [float]($random.NextDouble() - 0.5) } }
-            $bytes = [byte[]]::new($count * 4)
-            [Buffer]::BlockCopy($values, 0, $bytes, 0, $bytes.Length)
-            $header[$key] = [ordered]@{ dtype = 'F32'; shape = $shape; data_offsets = @($offset, ($offset + $bytes.Length)) }
-            $offset += $bytes.Length
-            $blocks.Add($bytes)
+            $tensors[$key] = @{ Shape = $shape; Values = $values }
         }
-        $json = [Text.Encoding]::UTF8.GetBytes(($header | ConvertTo-Json -Compress -Depth 5))
-        $padded = [int]([Math]::Ceiling($json.Length / 8) * 8)
-        $stream = [IO.File]::Create($Path)
-        try {
-            $stream.Write([BitConverter]::GetBytes([uint64]$padded), 0, 8)
-            $stream.Write($json, 0, $json.Length)
-            for ($i = $json.Length; $i -lt $padded; $i++) { $stream.WriteByte(32) }
-            foreach ($b in $blocks) { $stream.Write($b, 0, $b.Length) }
-        }
-        finally { $stream.Dispose() }
-        Get-Item -LiteralPath $Path
+        Write-SafeTensorsFile -Path $Path -Tensors $tensors
     }
 
     $script:Q = 'lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn1_to_q'

@@ -86,6 +86,25 @@ public class LycorisTests
     }
 
     [Fact]
+    public void LohaFlatConv_OnAKnownLayer_TakesTheLayersKernel()
+    {
+        // SD 1.x down_blocks.0.resnets.0.conv1 is a 3×3 conv 320 → 320; LoHa stores its w_b flat [r, 320·9].
+        using var tmp = new TempFolder();
+        var w1a = T(Conv, "hada_w1_a", new long[] { 320, 2 }, 101);
+        var w1b = T(Conv, "hada_w1_b", new long[] { 2, 2880 }, 102);
+        var w2a = T(Conv, "hada_w2_a", new long[] { 320, 2 }, 103);
+        var w2b = T(Conv, "hada_w2_b", new long[] { 2, 2880 }, 104);
+        var m = Load(tmp, "lohaconv", new[] { w1a, w1b, w2a, w2b, Alpha(Conv, 2f) }).Modules.Single();
+
+        Assert.Equal("unet.down_blocks.0.resnets.0.conv1", m.Name);
+        Assert.Equal((ModuleKind.Conv, 4, 2880, 320), (m.Kind, m.Rank, m.InFeatures, m.OutFeatures));
+        Assert.Equal(new long[] { 4, 320, 3, 3 }, m.AShape);
+        Assert.Equal(new long[] { 320, 4, 1, 1 }, m.BShape);
+        var expected = R.Hadamard(R.MatMul(R.Tensor.Of(w1a), R.Tensor.Of(w1b)), R.MatMul(R.Tensor.Of(w2a), R.Tensor.Of(w2b)));
+        AssertClose(R.Scaled(expected, 1.0), Read(m));
+    }
+
+    [Fact]
     public void LohaTucker_CoresFoldIntoDown_EqualsEinsumHadamard()
     {
         using var tmp = new TempFolder();

@@ -45,8 +45,17 @@ internal abstract class LowRankPart
 
     public abstract IReadOnlyList<TensorInfo> Tensors { get; }
 
-    /// <summary>Fills <paramref name="up"/> (Rows × Rank, row-major) and <paramref name="down"/> (Rank × Cols, row-major).</summary>
-    public abstract void Read(SafeTensorReader reader, float[] up, float[] down);
+    /// <summary>U (Rows × Rank, row-major) and D (Rank × Cols, row-major), read and computed now.</summary>
+    public (float[] Up, float[] Down) Read(SafeTensorReader reader)
+    {
+        var up = new float[(long)Rows * Rank];
+        var down = new float[(long)Rank * Cols];
+        Fill(reader, up, down);
+        return (up, down);
+    }
+
+    /// <summary>Fills <paramref name="up"/> (Rows × Rank) and <paramref name="down"/> (Rank × Cols), given zeroed.</summary>
+    protected abstract void Fill(SafeTensorReader reader, float[] up, float[] down);
 
     /// <summary>Up [rows, r] (or [rows, r, 1, 1]) times down [r, cols] (or [r, in, kh, kw]).</summary>
     public static LowRankPart Stored(string file, string module, TensorInfo up, TensorInfo down) => new StoredPart(file, module, up, down);
@@ -106,7 +115,7 @@ internal abstract class LowRankPart
 
         public override IReadOnlyList<TensorInfo> Tensors => new[] { _up, _down };
 
-        public override void Read(SafeTensorReader reader, float[] up, float[] down)
+        protected override void Fill(SafeTensorReader reader, float[] up, float[] down)
         {
             reader.ReadFloat32(_up, up.AsSpan(0, Rows * Rank));
             reader.ReadFloat32(_down, down.AsSpan(0, Rank * Cols));
@@ -142,7 +151,7 @@ internal abstract class LowRankPart
 
         public override IReadOnlyList<TensorInfo> Tensors => new[] { _up, _core, _down };
 
-        public override void Read(SafeTensorReader reader, float[] up, float[] down)
+        protected override void Fill(SafeTensorReader reader, float[] up, float[] down)
         {
             if (_upTransposed)
             {
@@ -208,7 +217,7 @@ internal abstract class LowRankPart
         /// factors. All min(rows, cols) triplets are kept, so U·D equals M up to float64 rounding before the float32
         /// store: exact to float precision, nothing truncated.
         /// </summary>
-        public override void Read(SafeTensorReader reader, float[] up, float[] down)
+        protected override void Fill(SafeTensorReader reader, float[] up, float[] down)
         {
             var w = ReadAll(reader, _w); // Rows × Cols
             LowRankSvd svd;
@@ -229,8 +238,6 @@ internal abstract class LowRankPart
                 svd = LowRankSvd.Compute(Identity(Cols), columns, Ones(Cols), Cols, Rows, Rank);
             }
 
-            Array.Clear(up, 0, Rows * Rank);
-            Array.Clear(down, 0, Rank * Cols);
             for (int k = 0; k < svd.Rank; k++)
             {
                 for (int o = 0; o < Rows; o++) up[(o * Rank) + k] = svd.BT[((long)k * Rows) + o];

@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using LoraLego.Adapters;
 using LoraLego.Diagnostics;
+using LoraLego.Formats.Families;
 using LoraLego.SafeTensors;
 
 namespace LoraLego.Formats.Lycoris;
@@ -182,6 +183,17 @@ internal static class LycorisNetworks
 
         var factors = new LokrFactors(w1, w2);
         return dim is int d ? Module(factors, alpha, d) : new LycorisModule(factors, alpha ?? 1, 1);
+    }
+
+    /// <summary>
+    /// The module's kind once its layer is known (null: unknown): a conv stored flat takes the layer's kernel, so it
+    /// is written as [r, in, kh, kw] like any LoCon (see <see cref="ComputedFactors.TakeLayerKernel"/>).
+    /// </summary>
+    public static ModuleKind FitToLayer(ComputedFactors factors, LayerShape? layer)
+    {
+        if (layer is LayerShape s && s.Kind == ModuleKind.Conv && s.Kernel > 1 && s.InFeatures == factors.InFeatures && s.OutFeatures == factors.OutFeatures)
+            factors.TakeLayerKernel(new long[] { s.Kernel, s.Kernel });
+        return factors.Kind;
     }
 
     private static TensorInfo Need(string file, string stem, IReadOnlyDictionary<string, TensorInfo> tensors, string suffix)
