@@ -294,6 +294,35 @@ public class LycorisTests
         AssertClose(expected, Dense.Delta(module));
     }
 
+    [Fact]
+    public void ClusterOfLohaAndLokrUnits_WithKEqualToTheUnitCount_IsTheSumOfTheDenseDeltas()
+    {
+        using var tmp = new TempFolder();
+        var w1a = T(Linear, "hada_w1_a", new long[] { 6, 2 }, 111);
+        var w1b = T(Linear, "hada_w1_b", new long[] { 2, 8 }, 112);
+        var w2a = T(Linear, "hada_w2_a", new long[] { 6, 3 }, 113);
+        var w2b = T(Linear, "hada_w2_b", new long[] { 3, 8 }, 114);
+        var loha = Load(tmp, "loha", new[] { w1a, w1b, w2a, w2b, Alpha(Linear, 4f) });
+        var k1 = T(Linear, "lokr_w1", new long[] { 2, 2 }, 115);
+        var k2a = T(Linear, "lokr_w2_a", new long[] { 3, 2 }, 116);
+        var k2b = T(Linear, "lokr_w2_b", new long[] { 2, 4 }, 117);
+        var lokr = Load(tmp, "lokr", new[] { k1, k2a, k2b, Alpha(Linear, 1f) });
+
+        var options = new LoraLego.Merging.MergeOptions
+        {
+            Rank = 10,
+            Seed = 3,
+            Lego = new LoraLego.Merging.LegoOptions { ParameterReweighting = LoraLego.Merging.ParameterReweighting.Off, OutputReweighting = LoraLego.Merging.OutputReweighting.Off },
+        };
+        var centroids = PipelineHarness.Cluster(PipelineHarness.Split(new[] { loha, lokr }), options);
+        Assert.Equal(10, centroids.Count);
+        var merged = PipelineHarness.Merge(centroids, tmp.Combine("clustered"));
+
+        var expected = R.Scaled(R.Hadamard(R.MatMul(R.Tensor.Of(w1a), R.Tensor.Of(w1b)), R.MatMul(R.Tensor.Of(w2a), R.Tensor.Of(w2b))), 2.0)
+            + R.Scaled(R.Kron(R.Full(R.Tensor.Of(k1)), R.MatMul(R.Tensor.Of(k2a), R.Tensor.Of(k2b)), 4), 0.5);
+        AssertClose(expected, Dense.Delta(merged.Modules.Single()));
+    }
+
     [Theory]
     [InlineData("oft_blocks", new long[] { 4, 2, 2 }, "OFT/BOFT", "needs the base weights")]
     [InlineData("oft_diag", new long[] { 4, 2, 2 }, "OFT", "needs the base weights")]
