@@ -213,18 +213,19 @@ internal abstract class LowRankPart
         public override IReadOnlyList<TensorInfo> Tensors => new[] { _w };
 
         /// <summary>
-        /// M = U Σ Vᵀ through the engine's factored SVD (float64 QR + SVD of the small core), U√Σ and √Σ Vᵀ as the
-        /// factors. All min(rows, cols) triplets are kept, so U·D equals M up to float64 rounding before the float32
-        /// store: exact to float precision, nothing truncated.
+        /// M = U Σ Vᵀ through the engine's factored SVD (float64 QRs and SVD of the small core), U√Σ and √Σ Vᵀ as the
+        /// factors. Every triplet is kept except singular values the SVD itself drops as float64 rounding noise
+        /// (at most 1e-12 of the largest), whose units stay zero: U·D equals M to float64 precision before the float32
+        /// store, so the factors are exact to float precision, nothing truncated.
         /// </summary>
         protected override void Fill(SafeTensorReader reader, float[] up, float[] down)
         {
             var w = ReadAll(reader, _w); // Rows × Cols
-            LowRankSvd svd;
+            FactoredSvd svd;
             if (Rows <= Cols)
             {
                 // Terms e_o · w[o, :]: unit o's b is the o-th basis vector, its a is row o.
-                svd = LowRankSvd.Compute(w, Identity(Rows), Ones(Rows), Cols, Rows, Rank);
+                svd = FactoredSvd.Compute(w, Identity(Rows), Ones(Rows), Cols, Rows, Rank);
             }
             else
             {
@@ -235,15 +236,16 @@ internal abstract class LowRankPart
                     for (int c = 0; c < Cols; c++) columns[((long)c * Rows) + o] = w[((long)o * Cols) + c];
                 }
 
-                svd = LowRankSvd.Compute(Identity(Cols), columns, Ones(Cols), Cols, Rows, Rank);
+                svd = FactoredSvd.Compute(Identity(Cols), columns, Ones(Cols), Cols, Rows, Rank);
             }
 
             for (int k = 0; k < svd.Rank; k++)
             {
-                for (int o = 0; o < Rows; o++) up[(o * Rank) + k] = svd.BT[((long)k * Rows) + o];
+                double root = Math.Sqrt(svd.Sigma[k]);
+                double[] u = svd.U[k], v = svd.V[k];
+                for (int o = 0; o < Rows; o++) up[((long)o * Rank) + k] = (float)(u[o] * root);
+                for (int c = 0; c < Cols; c++) down[((long)k * Cols) + c] = (float)(v[c] * root);
             }
-
-            Array.Copy(svd.A, 0, down, 0, (long)svd.Rank * Cols);
         }
 
         private static float[] Identity(int n)
