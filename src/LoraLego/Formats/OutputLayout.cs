@@ -30,8 +30,7 @@ internal sealed class OutputLayout
         switch (format)
         {
             case AdapterFormat.Peft:
-                // PEFT names a layer inside its component (one component per folder): base_model.model.<path>.
-                var stem = PeftReader.KeyPrefix + (module.Identity.Family == ModelFamily.Unknown ? module.Name : module.Identity.Path);
+                var stem = PeftReader.KeyPrefix + PeftName(module);
                 return module.Kind == ModuleKind.Embedding
                     ? new OutputLayout(module, stem + ".lora_embedding_A", stem + ".lora_embedding_B", null)
                     : new OutputLayout(module, stem + ".lora_A.weight", stem + ".lora_B.weight", null);
@@ -49,6 +48,12 @@ internal sealed class OutputLayout
                     $"Writing {format} adapters is not supported; write Peft or Kohya.");
         }
     }
+
+    /// <summary>
+    /// The module's name in a PEFT folder: PEFT names a layer inside its component (one component per
+    /// folder, base_model.model.&lt;path&gt;); a module no layout recognises keeps its name.
+    /// </summary>
+    public static string PeftName(OutputModule module) => module.Identity.Family == ModelFamily.Unknown ? module.Name : module.Identity.Path;
 
     public IEnumerable<TensorSpec> Specs(SafeTensorDType dtype)
     {

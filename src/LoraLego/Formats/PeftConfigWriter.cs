@@ -79,8 +79,8 @@ internal static class PeftConfigWriter
         var config = PeftConfig.Parse(Path.Combine(target, PeftReader.ConfigFileName), text);
         foreach (var m in modules)
         {
-            int rank = config.RankFor(m.Name, out _);
-            double alpha = config.AlphaFor(m.Name);
+            int rank = config.RankFor(OutputLayout.PeftName(m), out _);
+            double alpha = config.AlphaFor(OutputLayout.PeftName(m));
             if (rank != m.Rank || alpha != m.Rank)
             {
                 throw new AdapterException(AdapterErrorIds.OutputModuleInvalid, LoraErrorCategory.InvalidArgument, target,
@@ -99,7 +99,7 @@ internal static class PeftConfigWriter
     private static void WritePattern(Utf8JsonWriter json, string name, List<OutputModule> modules)
     {
         json.WriteStartObject(name);
-        foreach (var m in modules.OrderBy(m => m.Name, StringComparer.Ordinal)) json.WriteNumber(m.Name, m.Rank);
+        foreach (var m in modules.OrderBy(m => OutputLayout.PeftName(m), StringComparer.Ordinal)) json.WriteNumber(OutputLayout.PeftName(m), m.Rank);
         json.WriteEndObject();
     }
 

@@ -104,7 +104,8 @@ public class AdapterWriterTests
         var config = JsonDocument.Parse(written.ConfigJson!).RootElement;
         Assert.Equal(4, config.GetProperty("r").GetInt32());
         var pattern = config.GetProperty("rank_pattern").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32());
-        Assert.Equal(pick.Where(m => m.Rank == 8).Select(m => m.Name).OrderBy(s => s, StringComparer.Ordinal), pattern.Keys.OrderBy(s => s, StringComparer.Ordinal));
+        // Pattern keys are PEFT module names: the layer's path inside the UNet (as the sources store them).
+        Assert.Equal(pick.Where(m => m.Rank == 8).Select(m => m.StoredName).OrderBy(s => s, StringComparer.Ordinal), pattern.Keys.OrderBy(s => s, StringComparer.Ordinal));
         Assert.Equal(pattern, config.GetProperty("alpha_pattern").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32()));
         Assert.Equal("4-8", written.Rank);
         foreach (var m in pick.Take(6))
@@ -180,9 +181,11 @@ public class AdapterWriterTests
         var written = AdapterLoader.Load(file);
         Assert.Equal(AdapterFormat.Kohya, written.Format);
         Assert.All(written.Modules, m => Assert.Equal((4.0, 1.0), (m.Alpha, m.Scale)));
+        // The written kohya names map back to the same layers: modules meet by identity (unet.down_blocks...).
+        Assert.Equal(source.Modules.Select(m => m.Name), written.Modules.Select(m => m.Name));
         foreach (var m in source.Modules)
         {
-            var w = written.GetModule(ModuleNames.ToKohya(m.Name))!;
+            var w = written.GetModule(m.Name)!;
             Assert.True(Dense.RelativeError(Dense.Delta(w), Dense.Delta(m)) < 1e-6);
         }
 

@@ -35,12 +35,16 @@ public class KohyaReaderTests
         Assert.Equal("sd_v1", adapter.BaseModel);
         Assert.Equal("4", adapter.Metadata["ss_network_dim"]);
         Assert.Equal(3, adapter.ModuleCount);
-        var q = adapter.GetModule(Q)!;
+        // Modules are named by the layer they adapt; the kohya name stays as StoredName.
+        var q = adapter.GetModule("unet.down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q")!;
+        Assert.Equal(Q, q.StoredName);
+        Assert.Equal(ModelFamily.StableDiffusion1, adapter.Family);
+        Assert.Equal(new[] { "text_encoder", "unet" }, adapter.Components);
         Assert.Equal((4, 2.0, 0.5), (q.Rank, q.Alpha, q.Scale));
         Assert.Equal(Q + ".alpha", q.AlphaKey);
         Assert.Equal(Q + ".lora_down.weight", q.AKey);
         Assert.Equal(2.0, adapter.Alpha);
-        Assert.Equal(new[] { "q_proj", "to_out_0", "to_q" }, adapter.TargetModules);
+        Assert.Equal(new[] { "q_proj", "to_out.0", "to_q" }, adapter.TargetModules);
         Assert.Empty(adapter.ExtraTensors);
     }
 

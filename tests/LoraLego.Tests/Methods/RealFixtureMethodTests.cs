@@ -16,7 +16,7 @@ namespace LoraLego.Tests.Methods;
 /// </summary>
 public class RealFixtureMethodTests
 {
-    private const string UnetModule = "down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q";
+    private const string UnetModule = "unet.down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q";
     private static readonly CancellationToken None = CancellationToken.None;
 
     private static ModuleMergeInput Unet(string module = UnetModule)
