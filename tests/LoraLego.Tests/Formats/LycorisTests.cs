@@ -375,6 +375,31 @@ public class LycorisTests
         Assert.Equal(Linear, e.Module);
     }
 
+    [Theory]
+    [InlineData("lora_mid.weight", new long[] { 2, 2, 0, 3 })]
+    [InlineData("lokr_w2_b", new long[] { 0, 4 })]
+    [InlineData("hada_t1", new long[] { 2, 3, 3, 3 })]
+    public void EmptyOrMismatchedFactor_IsLoraShapeMismatchNamingTheModule(string suffix, long[] shape)
+    {
+        using var tmp = new TempFolder();
+        var file = tmp.Combine("bad.safetensors");
+        var tensors = suffix switch
+        {
+            "lora_mid.weight" => new[] { T(Conv, "lora_down.weight", new long[] { 2, 4, 1, 1 }, 1), T(Conv, "lora_up.weight", new long[] { 6, 2, 1, 1 }, 2) },
+            "lokr_w2_b" => new[] { T(Conv, "lokr_w1", new long[] { 2, 2 }, 1), T(Conv, "lokr_w2_a", new long[] { 3, 2 }, 2) },
+            _ => new[]
+            {
+                T(Conv, "hada_w1_a", new long[] { 2, 6 }, 1), T(Conv, "hada_w1_b", new long[] { 2, 4 }, 2), T(Conv, "hada_w2_a", new long[] { 2, 6 }, 3),
+                T(Conv, "hada_w2_b", new long[] { 2, 4 }, 4), T(Conv, "hada_t2", new long[] { 2, 2, 3, 3 }, 5),
+            },
+        };
+        TestFiles.WriteSafeTensors(file, tensors.Append(T(Conv, suffix, shape, 9)));
+        var e = Assert.Throws<AdapterException>(() => AdapterLoader.Load(file));
+        Assert.Equal("LoraShapeMismatch", e.ErrorId);
+        Assert.Equal(Conv, e.Module);
+        Assert.Contains(file, e.Message);
+    }
+
     [Fact]
     public void DoraScale_LoadsAsDora()
     {

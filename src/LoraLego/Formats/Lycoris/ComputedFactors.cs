@@ -19,7 +19,7 @@ internal abstract class ComputedFactors : FactorSource
         _tensors = tensors;
         Rank = rank;
         OutFeatures = outFeatures;
-        InFeatures = checked((int)(inChannels * kernel.Aggregate(1L, (p, d) => p * d)));
+        InFeatures = checked((int)(inChannels * kernel.Aggregate(1L, (p, d) => checked(p * d))));
         Kernel = kernel;
         DType = string.Join(",", tensors.Select(t => t.DType.ToString()).Distinct().OrderBy(d => d, System.StringComparer.Ordinal));
         ParameterCount = tensors.Sum(t => t.ElementCount);

@@ -22,7 +22,7 @@ internal abstract class LowRankPart
         Rank = rank;
         InChannels = inChannels;
         Kernel = kernel;
-        Cols = checked((int)(inChannels * kernel.Aggregate(1L, (p, d) => p * d)));
+        Cols = checked((int)(inChannels * kernel.Aggregate(1L, (p, d) => checked(p * d))));
     }
 
     public int Rows { get; }
@@ -105,6 +105,7 @@ internal abstract class LowRankPart
             Check(up.Shape.Count >= 2 && TrailingOnes(up, 2) && down.Shape.Count >= 2, file, module, $"{Shape(up)} and {Shape(down)} are not an up/down pair");
             Check(up.Shape[1] == down.Shape[0], file, module, $"{Shape(up)} and {Shape(down)} disagree on the rank");
             Int(down.Shape[1], file, module, down);
+            Check(Cols > 0, file, module, $"{Shape(down)} has an empty dimension");
             _up = up;
             _down = down;
         }
@@ -139,6 +140,7 @@ internal abstract class LowRankPart
             Check(upRank == core.Shape[0], file, module, $"{Shape(up)} and the core {Shape(core)} disagree on the rank");
             Check(down.Shape[0] == core.Shape[1], file, module, $"{Shape(down)} and the core {Shape(core)} disagree on the rank");
             Int(down.Shape[1], file, module, down);
+            Check(Cols > 0, file, module, $"{Shape(core)} has an empty dimension");
             _up = up;
             _upTransposed = upTransposed;
             _core = core;
@@ -203,6 +205,7 @@ internal abstract class LowRankPart
         {
             Check(w.Shape.Count >= 2, file, module, $"{Shape(w)} is not a matrix");
             Int(w.Shape[1], file, module, w);
+            Check(Cols > 0, file, module, $"{Shape(w)} has an empty dimension");
             _w = w;
         }
 

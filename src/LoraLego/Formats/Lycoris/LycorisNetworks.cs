@@ -95,10 +95,19 @@ internal static class LycorisNetworks
                 $"{file}: module '{stem}' holds tensors of more than one network ({string.Join(", ", tensors.Values.Select(t => t.Name))}); a module is one LoCon, LoHa or LoKr.", stem);
         }
 
-        if (loha) return ReadLoha(file, stem, tensors, alpha);
-        if (lokr) return ReadLokr(file, stem, tensors, alpha);
-        if (mid) return ReadTuckerLocon(file, stem, tensors, alpha);
-        return null;
+        try
+        {
+            if (loha) return ReadLoha(file, stem, tensors, alpha);
+            if (lokr) return ReadLokr(file, stem, tensors, alpha);
+            if (mid) return ReadTuckerLocon(file, stem, tensors, alpha);
+            return null;
+        }
+        catch (OverflowException)
+        {
+            // A product of dimensions (rank r1·r2, in·kh·kw, out_l·out_k) past int: no layer is that large.
+            throw new AdapterException(AdapterErrorIds.LoraShapeMismatch, LoraErrorCategory.InvalidData, file,
+                $"{file}: module '{stem}': the factors' shapes ({string.Join(", ", tensors.Values.Select(t => $"{t.Name} [{FactorShapes.Dims(t)}]"))}) make a layer or rank too large to hold.", stem);
+        }
     }
 
     // Scale rules. Every rule: scale = alpha / dim, where a missing alpha means alpha = dim (ComfyUI
