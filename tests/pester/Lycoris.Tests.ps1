@@ -1,43 +1,27 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'common.ps1')
 
-    <#
-        A kohya-style .safetensors file written byte by byte (not with LoraLego's writer). -Tensors maps
-        each key to its shape; values are deterministic in [-0.5, 0.5), alphas (rank-0 shapes) are 2.
-    #>
-    function New-KohyaFile([string] $Path, [System.Collections.Specialized.OrderedDictionary] $Tensors) {
-        $header = [ordered]@{}
-        $blocks = [System.Collections.Generic.List[byte[]]]::new()
-        $offset = 0L
+    . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+
+    # A kohya-style file: key -> shape; values deterministic in [-0.5, 0.5), alphas (rank-0 shapes) 2.
+    function New-KohyaFile([string] $Path, [System.Collections.Specialized.OrderedDictionary] $Shapes) {
+        $tensors = [ordered]@{}
         $seed = 1
-        foreach ($key in $Tensors.Keys) {
-            $shape = @($Tensors[$key])
+        foreach ($key in $Shapes.Keys) {
+            $shape = @($Shapes[$key])
             $count = 1L
             foreach ($d in $shape) { $count *= $d }
             $values = [float[]]::new($count)
             $random = [Random]::new($seed++)
             for ($i = 0; $i -lt $count; $i++) { $values[$i] = if ($shape.Count -eq 0) { 2 } else { [float]($random.NextDouble() - 0.5) } }
-            $bytes = [byte[]]::new($count * 4)
-            [Buffer]::BlockCopy($values, 0, $bytes, 0, $bytes.Length)
-            $header[$key] = [ordered]@{ dtype = 'F32'; shape = $shape; data_offsets = @($offset, ($offset + $bytes.Length)) }
-            $offset += $bytes.Length
-            $blocks.Add($bytes)
+            $tensors[$key] = @{ Shape = $shape; Values = $values }
         }
-        $json = [Text.Encoding]::UTF8.GetBytes(($header | ConvertTo-Json -Compress -Depth 5))
-        $padded = [int]([Math]::Ceiling($json.Length / 8) * 8)
-        $stream = [IO.File]::Create($Path)
-        try {
-            $stream.Write([BitConverter]::GetBytes([uint64]$padded), 0, 8)
-            $stream.Write($json, 0, $json.Length)
-            for ($i = $json.Length; $i -lt $padded; $i++) { $stream.WriteByte(32) }
-            foreach ($b in $blocks) { $stream.Write($b, 0, $b.Length) }
-        }
-        finally { $stream.Dispose() }
-        Get-Item -LiteralPath $Path
+        Write-SafeTensorsFile -Path $Path -Tensors $tensors
     }
 
     $script:Q = 'lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn1_to_q'
     $script:Conv = 'lora_unet_down_blocks_0_resnets_0_conv1'
+    $script:Conv2 = 'lora_unet_down_blocks_1_resnets_0_conv1'
 }
 
 Describe 'LyCORIS files through the pipeline' {
@@ -69,6 +53,37 @@ Describe 'LyCORIS files through the pipeline' {
         # The merged plain LoRA carries the same deltas: Measure-LoraMerge finds no difference.
         $m = @(Measure-LoraMerge -Merged $merged -Source $adapter)
         $m.Count | Should -Be 2
+        $m | ForEach-Object { $_.RelativeError | Should -BeLessThan 1e-5 }
+    }
+
+    It 'writes a LoHa on a 3×3 conv (stored flat) and a LoCon with a Tucker core as a kohya file with conv-shaped factors and the same deltas' {
+        $file = New-KohyaFile (Join-Path $TestDrive 'lohaconv.safetensors') ([ordered]@{
+                "$Conv.hada_w1_a"  = @(320, 2)     # SD 1.x down_blocks.0.resnets.0.conv1: conv 3×3, 320 -> 320
+                "$Conv.hada_w1_b"  = @(2, 2880)
+                "$Conv.hada_w2_a"  = @(320, 2)
+                "$Conv.hada_w2_b"  = @(2, 2880)
+                "$Conv.alpha"      = @()
+                "$Q.lora_down.weight" = @(2, 320)
+                "$Q.lora_up.weight"   = @(320, 2)
+                "$Q.alpha"            = @()
+                "$Conv2.lora_down.weight" = @(2, 320, 1, 1)   # down_blocks.1.resnets.0.conv1: 3×3, 320 -> 640
+                "$Conv2.lora_mid.weight"  = @(2, 2, 3, 3)
+                "$Conv2.lora_up.weight"   = @(640, 2, 1, 1)
+            })
+        $adapter = Get-LoraAdapter $file
+        $adapter.NetworkTypes | Should -Be @('Lora', 'LoCon', 'LoHa')
+        $conv = $adapter.Modules | Where-Object NetworkType -EQ 'LoHa'
+        ($conv.Kind, $conv.Rank) | Should -Be @('Conv', 4)
+        $conv.AShape | Should -Be @(4, 320, 3, 3)
+
+        $out = Join-Path $TestDrive 'lohaconv-kohya.safetensors'
+        $merged = $adapter | Split-LoraMsu | Merge-LoraAdapter -Path $out -Format Kohya -PassThru
+        $written = $merged.Modules | Where-Object Name -EQ $conv.Name
+        $written.AShape | Should -Be @(4, 320, 3, 3)
+        $written.BShape | Should -Be @(320, 4, 1, 1)
+        $m = @(Measure-LoraMerge -Merged $merged -Source $adapter)
+        ($merged.Modules | Where-Object Name -Like '*down_blocks.1.resnets.0.conv1').AShape | Should -Be @(2, 320, 3, 3)
+        $m.Count | Should -Be 3
         $m | ForEach-Object { $_.RelativeError | Should -BeLessThan 1e-5 }
     }
 

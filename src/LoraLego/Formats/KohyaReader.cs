@@ -75,7 +75,8 @@ internal static class KohyaReader
         {
             var f = found[i];
             var identity = match.Identities[i] ?? ModuleIdentity.Unrecognised(f.Module);
-            modules.AddRange(StoredModules.Create(adapter, match, identity, f.Module, f.Kind, f.Factors, f.Alpha, f.Scale, f.AlphaKey));
+            var kind = f.Factors is ComputedFactors c ? LycorisNetworks.FitToLayer(c, match.Layout?.ShapeOf(identity)) : f.Kind;
+            modules.AddRange(StoredModules.Create(adapter, match, identity, f.Module, kind, f.Factors, f.Alpha, f.Scale, f.AlphaKey));
         }
 
         // Alphas without a module and anything else (dora_scale, biases) stay visible as extras.

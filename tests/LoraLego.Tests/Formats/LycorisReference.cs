@@ -54,22 +54,17 @@ internal static class LycorisReference
         return m;
     }
 
-    /// <summary>LyCORIS LoCon make_weight with a core: einsum("i j k l, p i, j r -> p r k l", mid, up, down).</summary>
+    /// <summary>
+    /// LyCORIS LoCon make_weight with a core: einsum("i j k l, p i, j r -> p r k l", mid, up, down), the same
+    /// contraction as <see cref="TuckerRebuild"/> with up stored [out, r] instead of [r, out].
+    /// </summary>
     public static double[,] LoconTucker(Tensor up, Tensor mid, Tensor down)
     {
-        int ri = mid.Dim(0), rj = mid.Dim(1), kernel = mid.Tail(2), outs = up.Dim(0), ins = down.Dim(1);
-        var m = new double[outs, ins * kernel];
+        int outs = up.Dim(0), r = up.Dim(1);
+        var upT = new float[r * outs];
         for (int p = 0; p < outs; p++)
-            for (int r = 0; r < ins; r++)
-                for (int k = 0; k < kernel; k++)
-                {
-                    double s = 0;
-                    for (int i = 0; i < ri; i++)
-                        for (int j = 0; j < rj; j++)
-                            s += (double)mid.Data[(((i * rj) + j) * kernel) + k] * up.Data[(p * ri) + i] * down.Data[(j * ins) + r];
-                    m[p, (r * kernel) + k] = s;
-                }
-        return m;
+            for (int i = 0; i < r; i++) upT[(i * outs) + p] = up.Data[(p * r) + i];
+        return TuckerRebuild(mid, new Tensor(upT, new long[] { r, outs }), new Tensor(down.Data, new long[] { down.Dim(0), down.Dim(1) }));
     }
 
     /// <summary>A stored full matrix [rows, ...] as rows × rest.</summary>

@@ -86,6 +86,25 @@ public class LycorisTests
     }
 
     [Fact]
+    public void LohaFlatConv_OnAKnownLayer_TakesTheLayersKernel()
+    {
+        // SD 1.x down_blocks.0.resnets.0.conv1 is a 3×3 conv 320 → 320; LoHa stores its w_b flat [r, 320·9].
+        using var tmp = new TempFolder();
+        var w1a = T(Conv, "hada_w1_a", new long[] { 320, 2 }, 101);
+        var w1b = T(Conv, "hada_w1_b", new long[] { 2, 2880 }, 102);
+        var w2a = T(Conv, "hada_w2_a", new long[] { 320, 2 }, 103);
+        var w2b = T(Conv, "hada_w2_b", new long[] { 2, 2880 }, 104);
+        var m = Load(tmp, "lohaconv", new[] { w1a, w1b, w2a, w2b, Alpha(Conv, 2f) }).Modules.Single();
+
+        Assert.Equal("unet.down_blocks.0.resnets.0.conv1", m.Name);
+        Assert.Equal((ModuleKind.Conv, 4, 2880, 320), (m.Kind, m.Rank, m.InFeatures, m.OutFeatures));
+        Assert.Equal(new long[] { 4, 320, 3, 3 }, m.AShape);
+        Assert.Equal(new long[] { 320, 4, 1, 1 }, m.BShape);
+        var expected = R.Hadamard(R.MatMul(R.Tensor.Of(w1a), R.Tensor.Of(w1b)), R.MatMul(R.Tensor.Of(w2a), R.Tensor.Of(w2b)));
+        AssertClose(R.Scaled(expected, 1.0), Read(m));
+    }
+
+    [Fact]
     public void LohaTucker_CoresFoldIntoDown_EqualsEinsumHadamard()
     {
         using var tmp = new TempFolder();
@@ -275,6 +294,35 @@ public class LycorisTests
         AssertClose(expected, Dense.Delta(module));
     }
 
+    [Fact]
+    public void ClusterOfLohaAndLokrUnits_WithKEqualToTheUnitCount_IsTheSumOfTheDenseDeltas()
+    {
+        using var tmp = new TempFolder();
+        var w1a = T(Linear, "hada_w1_a", new long[] { 6, 2 }, 111);
+        var w1b = T(Linear, "hada_w1_b", new long[] { 2, 8 }, 112);
+        var w2a = T(Linear, "hada_w2_a", new long[] { 6, 3 }, 113);
+        var w2b = T(Linear, "hada_w2_b", new long[] { 3, 8 }, 114);
+        var loha = Load(tmp, "loha", new[] { w1a, w1b, w2a, w2b, Alpha(Linear, 4f) });
+        var k1 = T(Linear, "lokr_w1", new long[] { 2, 2 }, 115);
+        var k2a = T(Linear, "lokr_w2_a", new long[] { 3, 2 }, 116);
+        var k2b = T(Linear, "lokr_w2_b", new long[] { 2, 4 }, 117);
+        var lokr = Load(tmp, "lokr", new[] { k1, k2a, k2b, Alpha(Linear, 1f) });
+
+        var options = new LoraLego.Merging.MergeOptions
+        {
+            Rank = 10,
+            Seed = 3,
+            Lego = new LoraLego.Merging.LegoOptions { ParameterReweighting = LoraLego.Merging.ParameterReweighting.Off, OutputReweighting = LoraLego.Merging.OutputReweighting.Off },
+        };
+        var centroids = PipelineHarness.Cluster(PipelineHarness.Split(new[] { loha, lokr }), options);
+        Assert.Equal(10, centroids.Count);
+        var merged = PipelineHarness.Merge(centroids, tmp.Combine("clustered"));
+
+        var expected = R.Scaled(R.Hadamard(R.MatMul(R.Tensor.Of(w1a), R.Tensor.Of(w1b)), R.MatMul(R.Tensor.Of(w2a), R.Tensor.Of(w2b))), 2.0)
+            + R.Scaled(R.Kron(R.Full(R.Tensor.Of(k1)), R.MatMul(R.Tensor.Of(k2a), R.Tensor.Of(k2b)), 4), 0.5);
+        AssertClose(expected, Dense.Delta(merged.Modules.Single()));
+    }
+
     [Theory]
     [InlineData("oft_blocks", new long[] { 4, 2, 2 }, "OFT/BOFT", "needs the base weights")]
     [InlineData("oft_diag", new long[] { 4, 2, 2 }, "OFT", "needs the base weights")]
@@ -325,6 +373,31 @@ public class LycorisTests
         var e = Assert.Throws<AdapterException>(() => AdapterLoader.Load(file));
         Assert.Equal("LoraShapeMismatch", e.ErrorId);
         Assert.Equal(Linear, e.Module);
+    }
+
+    [Theory]
+    [InlineData("lora_mid.weight", new long[] { 2, 2, 0, 3 })]
+    [InlineData("lokr_w2_b", new long[] { 0, 4 })]
+    [InlineData("hada_t1", new long[] { 2, 3, 3, 3 })]
+    public void EmptyOrMismatchedFactor_IsLoraShapeMismatchNamingTheModule(string suffix, long[] shape)
+    {
+        using var tmp = new TempFolder();
+        var file = tmp.Combine("bad.safetensors");
+        var tensors = suffix switch
+        {
+            "lora_mid.weight" => new[] { T(Conv, "lora_down.weight", new long[] { 2, 4, 1, 1 }, 1), T(Conv, "lora_up.weight", new long[] { 6, 2, 1, 1 }, 2) },
+            "lokr_w2_b" => new[] { T(Conv, "lokr_w1", new long[] { 2, 2 }, 1), T(Conv, "lokr_w2_a", new long[] { 3, 2 }, 2) },
+            _ => new[]
+            {
+                T(Conv, "hada_w1_a", new long[] { 2, 6 }, 1), T(Conv, "hada_w1_b", new long[] { 2, 4 }, 2), T(Conv, "hada_w2_a", new long[] { 2, 6 }, 3),
+                T(Conv, "hada_w2_b", new long[] { 2, 4 }, 4), T(Conv, "hada_t2", new long[] { 2, 2, 3, 3 }, 5),
+            },
+        };
+        TestFiles.WriteSafeTensors(file, tensors.Append(T(Conv, suffix, shape, 9)));
+        var e = Assert.Throws<AdapterException>(() => AdapterLoader.Load(file));
+        Assert.Equal("LoraShapeMismatch", e.ErrorId);
+        Assert.Equal(Conv, e.Module);
+        Assert.Contains(file, e.Message);
     }
 
     [Fact]

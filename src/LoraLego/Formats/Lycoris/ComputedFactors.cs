@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using LoraLego.Adapters;
@@ -18,10 +19,8 @@ internal abstract class ComputedFactors : FactorSource
         _tensors = tensors;
         Rank = rank;
         OutFeatures = outFeatures;
-        InFeatures = checked((int)(inChannels * kernel.Aggregate(1L, (p, d) => p * d)));
+        InFeatures = checked((int)(inChannels * kernel.Aggregate(1L, (p, d) => checked(p * d))));
         Kernel = kernel;
-        AShape = kernel.Count == 0 ? new long[] { rank, InFeatures } : new long[] { rank, inChannels }.Concat(kernel).ToArray();
-        BShape = kernel.Count == 0 ? new long[] { outFeatures, rank } : new long[] { outFeatures, rank }.Concat(kernel.Select(_ => 1L)).ToArray();
         DType = string.Join(",", tensors.Select(t => t.DType.ToString()).Distinct().OrderBy(d => d, System.StringComparer.Ordinal));
         ParameterCount = tensors.Sum(t => t.ElementCount);
     }
@@ -33,13 +32,15 @@ internal abstract class ComputedFactors : FactorSource
     public override int OutFeatures { get; }
 
     /// <summary>The conv kernel ([kh, kw]) when the stored tensors show it; empty otherwise (linear, or a conv stored flat).</summary>
-    public IReadOnlyList<long> Kernel { get; }
+    public IReadOnlyList<long> Kernel { get; private set; } = Array.Empty<long>();
 
     public ModuleKind Kind => Kernel.Count == 0 ? ModuleKind.Linear : ModuleKind.Conv;
 
-    public override IReadOnlyList<long> AShape { get; }
+    public override IReadOnlyList<long> AShape => Kernel.Count == 0 ? new long[] { Rank, InFeatures } : new long[] { Rank, InFeatures / KernelSize }.Concat(Kernel).ToArray();
 
-    public override IReadOnlyList<long> BShape { get; }
+    public override IReadOnlyList<long> BShape => Kernel.Count == 0 ? new long[] { OutFeatures, Rank } : new long[] { OutFeatures, Rank }.Concat(Kernel.Select(_ => 1L)).ToArray();
+
+    private long KernelSize => Kernel.Aggregate(1L, (p, d) => p * d);
 
     public override string DType { get; }
 
@@ -47,6 +48,19 @@ internal abstract class ComputedFactors : FactorSource
 
     /// <summary>Every stored tensor the factors are computed from.</summary>
     public IReadOnlyList<TensorInfo> Tensors => _tensors;
+
+    /// <summary>
+    /// Gives a conv stored flat (LoHa's hada_w1_b, LoKr's lokr_w2_b [r, in·kh·kw]) the kernel of the layer it adapts,
+    /// when the reader knows the layer. Nothing is recomputed: A's columns are already in·kh·kw in the row-major order
+    /// a [r, in, kh, kw] A flattens to (LyCORIS and ComfyUI reshape the flat delta to the layer's shape the same way).
+    /// Only while the module is being made; ignored when the tensors carry a kernel or the widths do not divide.
+    /// </summary>
+    public void TakeLayerKernel(IReadOnlyList<long> kernel)
+    {
+        long size = kernel.Aggregate(1L, (p, d) => p * d);
+        if (Kernel.Count != 0 || kernel.Count == 0 || size <= 0 || InFeatures % size != 0) return;
+        Kernel = kernel.ToArray();
+    }
 
     protected static TensorInfo[] Both(LowRankPart first, LowRankPart second) => first.Tensors.Concat(second.Tensors).ToArray();
 }

@@ -33,12 +33,8 @@ internal sealed class LohaFactors : ComputedFactors
     public override void Read(SafeTensorReader reader, Span<float> a, Span<float> b)
     {
         int r1 = _first.Rank, r2 = _second.Rank, cols = InFeatures, rows = OutFeatures;
-        var u1 = new float[rows * r1];
-        var d1 = new float[r1 * cols];
-        var u2 = new float[rows * r2];
-        var d2 = new float[r2 * cols];
-        _first.Read(reader, u1, d1);
-        _second.Read(reader, u2, d2);
+        var (u1, d1) = _first.Read(reader);
+        var (u2, d2) = _second.Read(reader);
 
         for (int i = 0; i < r1; i++)
         {

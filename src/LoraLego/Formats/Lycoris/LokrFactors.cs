@@ -33,12 +33,8 @@ internal sealed class LokrFactors : ComputedFactors
     public override void Read(SafeTensorReader reader, Span<float> a, Span<float> b)
     {
         int r1 = _w1.Rank, r2 = _w2.Rank, rows1 = _w1.Rows, rows2 = _w2.Rows, cols1 = _w1.Cols, cols2 = _w2.Cols;
-        var u1 = new float[rows1 * r1];
-        var d1 = new float[r1 * cols1];
-        var u2 = new float[rows2 * r2];
-        var d2 = new float[r2 * cols2];
-        _w1.Read(reader, u1, d1);
-        _w2.Read(reader, u2, d2);
+        var (u1, d1) = _w1.Read(reader);
+        var (u2, d2) = _w2.Read(reader);
 
         int cols = InFeatures;
         for (int i = 0; i < r1; i++)

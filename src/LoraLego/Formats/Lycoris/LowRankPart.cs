@@ -22,7 +22,7 @@ internal abstract class LowRankPart
         Rank = rank;
         InChannels = inChannels;
         Kernel = kernel;
-        Cols = checked((int)(inChannels * kernel.Aggregate(1L, (p, d) => p * d)));
+        Cols = checked((int)(inChannels * kernel.Aggregate(1L, (p, d) => checked(p * d))));
     }
 
     public int Rows { get; }
@@ -45,8 +45,17 @@ internal abstract class LowRankPart
 
     public abstract IReadOnlyList<TensorInfo> Tensors { get; }
 
-    /// <summary>Fills <paramref name="up"/> (Rows × Rank, row-major) and <paramref name="down"/> (Rank × Cols, row-major).</summary>
-    public abstract void Read(SafeTensorReader reader, float[] up, float[] down);
+    /// <summary>U (Rows × Rank, row-major) and D (Rank × Cols, row-major), read and computed now.</summary>
+    public (float[] Up, float[] Down) Read(SafeTensorReader reader)
+    {
+        var up = new float[(long)Rows * Rank];
+        var down = new float[(long)Rank * Cols];
+        Fill(reader, up, down);
+        return (up, down);
+    }
+
+    /// <summary>Fills <paramref name="up"/> (Rows × Rank) and <paramref name="down"/> (Rank × Cols), given zeroed.</summary>
+    protected abstract void Fill(SafeTensorReader reader, float[] up, float[] down);
 
     /// <summary>Up [rows, r] (or [rows, r, 1, 1]) times down [r, cols] (or [r, in, kh, kw]).</summary>
     public static LowRankPart Stored(string file, string module, TensorInfo up, TensorInfo down) => new StoredPart(file, module, up, down);
@@ -96,6 +105,7 @@ internal abstract class LowRankPart
             Check(up.Shape.Count >= 2 && TrailingOnes(up, 2) && down.Shape.Count >= 2, file, module, $"{Shape(up)} and {Shape(down)} are not an up/down pair");
             Check(up.Shape[1] == down.Shape[0], file, module, $"{Shape(up)} and {Shape(down)} disagree on the rank");
             Int(down.Shape[1], file, module, down);
+            Check(Cols > 0, file, module, $"{Shape(down)} has an empty dimension");
             _up = up;
             _down = down;
         }
@@ -106,7 +116,7 @@ internal abstract class LowRankPart
 
         public override IReadOnlyList<TensorInfo> Tensors => new[] { _up, _down };
 
-        public override void Read(SafeTensorReader reader, float[] up, float[] down)
+        protected override void Fill(SafeTensorReader reader, float[] up, float[] down)
         {
             reader.ReadFloat32(_up, up.AsSpan(0, Rows * Rank));
             reader.ReadFloat32(_down, down.AsSpan(0, Rank * Cols));
@@ -130,6 +140,7 @@ internal abstract class LowRankPart
             Check(upRank == core.Shape[0], file, module, $"{Shape(up)} and the core {Shape(core)} disagree on the rank");
             Check(down.Shape[0] == core.Shape[1], file, module, $"{Shape(down)} and the core {Shape(core)} disagree on the rank");
             Int(down.Shape[1], file, module, down);
+            Check(Cols > 0, file, module, $"{Shape(core)} has an empty dimension");
             _up = up;
             _upTransposed = upTransposed;
             _core = core;
@@ -142,7 +153,7 @@ internal abstract class LowRankPart
 
         public override IReadOnlyList<TensorInfo> Tensors => new[] { _up, _core, _down };
 
-        public override void Read(SafeTensorReader reader, float[] up, float[] down)
+        protected override void Fill(SafeTensorReader reader, float[] up, float[] down)
         {
             if (_upTransposed)
             {
@@ -194,6 +205,7 @@ internal abstract class LowRankPart
         {
             Check(w.Shape.Count >= 2, file, module, $"{Shape(w)} is not a matrix");
             Int(w.Shape[1], file, module, w);
+            Check(Cols > 0, file, module, $"{Shape(w)} has an empty dimension");
             _w = w;
         }
 
@@ -204,11 +216,12 @@ internal abstract class LowRankPart
         public override IReadOnlyList<TensorInfo> Tensors => new[] { _w };
 
         /// <summary>
-        /// M = U Σ Vᵀ through the engine's factored SVD (float64 QR + SVD of the small core), U√Σ and √Σ Vᵀ as the
-        /// factors. All min(rows, cols) triplets are kept, so U·D equals M up to float64 rounding before the float32
-        /// store: exact to float precision, nothing truncated.
+        /// M = U Σ Vᵀ through the engine's factored SVD (float64 QRs and SVD of the small core), U√Σ and √Σ Vᵀ as the
+        /// factors. Every triplet is kept except singular values the SVD itself drops as float64 rounding noise
+        /// (at most 1e-12 of the largest), whose units stay zero: U·D equals M to float64 precision before the float32
+        /// store, so the factors are exact to float precision, nothing truncated.
         /// </summary>
-        public override void Read(SafeTensorReader reader, float[] up, float[] down)
+        protected override void Fill(SafeTensorReader reader, float[] up, float[] down)
         {
             var w = ReadAll(reader, _w); // Rows × Cols
             FactoredSvd svd;
@@ -229,14 +242,12 @@ internal abstract class LowRankPart
                 svd = FactoredSvd.Compute(Identity(Cols), columns, Ones(Cols), Cols, Rows, Rank);
             }
 
-            Array.Clear(up, 0, Rows * Rank);
-            Array.Clear(down, 0, Rank * Cols);
-            // Up = U√Σ (Rows × Rank), down = √Σ Vᵀ (Rank × Cols).
             for (int k = 0; k < svd.Rank; k++)
             {
                 double root = Math.Sqrt(svd.Sigma[k]);
-                for (int o = 0; o < Rows; o++) up[(o * Rank) + k] = (float)(svd.U[k][o] * root);
-                for (int c = 0; c < Cols; c++) down[((long)k * Cols) + c] = (float)(svd.V[k][c] * root);
+                double[] u = svd.U[k], v = svd.V[k];
+                for (int o = 0; o < Rows; o++) up[((long)o * Rank) + k] = (float)(u[o] * root);
+                for (int c = 0; c < Cols; c++) down[((long)k * Cols) + c] = (float)(v[c] * root);
             }
         }
 

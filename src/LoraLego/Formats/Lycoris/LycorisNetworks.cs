@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Linq;
 using LoraLego.Adapters;
 using LoraLego.Diagnostics;
+using LoraLego.Formats.Families;
 using LoraLego.SafeTensors;
 
 namespace LoraLego.Formats.Lycoris;
@@ -94,10 +95,19 @@ internal static class LycorisNetworks
                 $"{file}: module '{stem}' holds tensors of more than one network ({string.Join(", ", tensors.Values.Select(t => t.Name))}); a module is one LoCon, LoHa or LoKr.", stem);
         }
 
-        if (loha) return ReadLoha(file, stem, tensors, alpha);
-        if (lokr) return ReadLokr(file, stem, tensors, alpha);
-        if (mid) return ReadTuckerLocon(file, stem, tensors, alpha);
-        return null;
+        try
+        {
+            if (loha) return ReadLoha(file, stem, tensors, alpha);
+            if (lokr) return ReadLokr(file, stem, tensors, alpha);
+            if (mid) return ReadTuckerLocon(file, stem, tensors, alpha);
+            return null;
+        }
+        catch (OverflowException)
+        {
+            // A product of dimensions (rank r1·r2, in·kh·kw, out_l·out_k) past int: no layer is that large.
+            throw new AdapterException(AdapterErrorIds.LoraShapeMismatch, LoraErrorCategory.InvalidData, file,
+                $"{file}: module '{stem}': the factors' shapes ({string.Join(", ", tensors.Values.Select(t => $"{t.Name} [{FactorShapes.Dims(t)}]"))}) make a layer or rank too large to hold.", stem);
+        }
     }
 
     // Scale rules. Every rule: scale = alpha / dim, where a missing alpha means alpha = dim (ComfyUI
@@ -182,6 +192,17 @@ internal static class LycorisNetworks
 
         var factors = new LokrFactors(w1, w2);
         return dim is int d ? Module(factors, alpha, d) : new LycorisModule(factors, alpha ?? 1, 1);
+    }
+
+    /// <summary>
+    /// The module's kind once its layer is known (null: unknown): a conv stored flat takes the layer's kernel, so it
+    /// is written as [r, in, kh, kw] like any LoCon (see <see cref="ComputedFactors.TakeLayerKernel"/>).
+    /// </summary>
+    public static ModuleKind FitToLayer(ComputedFactors factors, LayerShape? layer)
+    {
+        if (layer is LayerShape s && s.Kind == ModuleKind.Conv && s.Kernel > 1 && s.InFeatures == factors.InFeatures && s.OutFeatures == factors.OutFeatures)
+            factors.TakeLayerKernel(new long[] { s.Kernel, s.Kernel });
+        return factors.Kind;
     }
 
     private static TensorInfo Need(string file, string stem, IReadOnlyDictionary<string, TensorInfo> tensors, string suffix)

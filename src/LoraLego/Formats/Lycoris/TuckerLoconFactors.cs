@@ -29,9 +29,7 @@ internal sealed class TuckerLoconFactors : ComputedFactors
 
     public override void Read(SafeTensorReader reader, Span<float> a, Span<float> b)
     {
-        var up = new float[OutFeatures * Rank];
-        var down = new float[Rank * InFeatures];
-        _part.Read(reader, up, down);
+        var (up, down) = _part.Read(reader);
         down.AsSpan().CopyTo(a);
         up.AsSpan().CopyTo(b);
     }
