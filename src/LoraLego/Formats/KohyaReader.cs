@@ -76,7 +76,7 @@ internal static class KohyaReader
             var f = found[i];
             var identity = match.Identities[i] ?? ModuleIdentity.Unrecognised(f.Module);
             var kind = f.Factors is ComputedFactors c ? LycorisNetworks.FitToLayer(c, match.Layout?.ShapeOf(identity)) : f.Kind;
-            modules.Add(new LoraModule(adapter, identity, f.Module, kind, f.Factors, f.Alpha, f.Scale, f.AlphaKey));
+            modules.AddRange(StoredModules.Create(adapter, match, identity, f.Module, kind, f.Factors, f.Alpha, f.Scale, f.AlphaKey));
         }
 
         // Alphas without a module and anything else (dora_scale, biases) stay visible as extras.

@@ -95,7 +95,7 @@ internal static class PeftReader
             // No diffusion layout names it: a transformers model's module, its path the PEFT name.
             var identity = match.Identities[i]
                 ?? (match.Layout is null ? new ModuleIdentity(ModelFamily.Transformers, ModelComponent.Model, module) : ModuleIdentity.Unrecognised(module));
-            modules.Add(new LoraModule(adapter, identity, module, stored[i].Kind, new TensorFactors(a, b), alpha, scale, alphaKey: null));
+            modules.AddRange(StoredModules.Create(adapter, match, identity, module, stored[i].Kind, new TensorFactors(a, b), alpha, scale, alphaKey: null));
         }
 
         var patternWarnings = PatternCoverage.UnmatchedKeys(config, complete.ConvertAll(p => p.Module));

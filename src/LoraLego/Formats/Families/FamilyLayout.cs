@@ -56,7 +56,16 @@ public class FamilyLayout
     }
 
     /// <summary>The layer's shape, or null when the identity is not a layer of this family.</summary>
-    public LayerShape? ShapeOf(ModuleIdentity identity) => Component(identity.Component)?.ShapeOf(identity.Path);
+    public virtual LayerShape? ShapeOf(ModuleIdentity identity) => Component(identity.Component)?.ShapeOf(identity.Path);
+
+    /// <summary>
+    /// The modules a stored module stands for: itself, unless its identity is a layer the family's
+    /// identities split (a fused qkv stands for to_q, to_k, to_v: the family returns one factor source per part).
+    /// </summary>
+    internal virtual IEnumerable<(ModuleIdentity Identity, FactorSource Factors)> Expand(ModuleIdentity identity, FactorSource factors)
+    {
+        yield return (identity, factors);
+    }
 
     /// <summary>
     /// The identity a kohya module name (lora_unet_down_blocks_0_..., lora_te1_text_model_...) stands for,
