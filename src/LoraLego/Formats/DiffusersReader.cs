@@ -77,7 +77,7 @@ internal static class DiffusersReader
                 scale = peft.UseRsLora ? alpha / Math.Sqrt(rank) : alpha / rank;
             }
 
-            modules.AddRange(StoredModules.Create(adapter, match, identity, module, stored[i].Kind, new TensorFactors(a, b), alpha, scale, alphaKey));
+            StoredModules.Add(modules, adapter, match, identity, module, stored[i].Kind, new TensorFactors(a, b), alpha, scale, alphaKey);
         }
 
         if (config is not null)

@@ -83,7 +83,7 @@ internal static class KohyaReader
             }
 
             var identity = match.Identities[i] ?? ModuleIdentity.Unrecognised(module);
-            modules.AddRange(StoredModules.Create(adapter, match, identity, module, stored[i].Kind, new TensorFactors(a, b), alpha, alpha / rank, alphaKey));
+            StoredModules.Add(modules, adapter, match, identity, module, stored[i].Kind, new TensorFactors(a, b), alpha, alpha / rank, alphaKey);
         }
 
         // Alphas without a module and anything else (dora_scale, biases) stay visible as extras.

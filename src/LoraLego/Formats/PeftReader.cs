@@ -41,8 +41,7 @@ internal static class PeftReader
         tensorPath ??= System.IO.Path.Combine(folder, TensorFileName);
         if (!File.Exists(tensorPath)) throw MissingTensors(folder, tensorPath);
 
-        GitLfsPointer.ThrowIfPointer(tensorPath);
-        var file = SafeTensorFile.Open(tensorPath);
+        var file = GitLfsPointer.Open(tensorPath);
         var adapter = new LoraAdapter(name ?? System.IO.Path.GetFileName(folder), loadedPath ?? folder, file, AdapterFormat.Peft)
         {
             ConfigPath = configPath,
@@ -95,7 +94,7 @@ internal static class PeftReader
             // No diffusion layout names it: a transformers model's module, its path the PEFT name.
             var identity = match.Identities[i]
                 ?? (match.Layout is null ? new ModuleIdentity(ModelFamily.Transformers, ModelComponent.Model, module) : ModuleIdentity.Unrecognised(module));
-            modules.AddRange(StoredModules.Create(adapter, match, identity, module, stored[i].Kind, new TensorFactors(a, b), alpha, scale, alphaKey: null));
+            StoredModules.Add(modules, adapter, match, identity, module, stored[i].Kind, new TensorFactors(a, b), alpha, scale, alphaKey: null);
         }
 
         var patternWarnings = PatternCoverage.UnmatchedKeys(config, complete.ConvertAll(p => p.Module));

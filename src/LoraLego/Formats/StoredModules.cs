@@ -17,18 +17,18 @@ internal static class StoredModules
         return new StoredModule(module, kind, checked((int)inFeatures), checked((int)b.Shape[0]));
     }
 
-    /// <summary>The module(s) a stored module becomes: one, unless the family splits its identity (<see cref="FamilyLayout.Expand"/>).</summary>
-    public static IEnumerable<LoraModule> Create(LoraAdapter adapter, FamilyMatch match, ModuleIdentity identity, string storedName, ModuleKind kind,
+    /// <summary>Adds the module(s) a stored module becomes: one, unless the family splits its identity (<see cref="FamilyLayout.Expand"/>).</summary>
+    public static void Add(List<LoraModule> modules, LoraAdapter adapter, FamilyMatch match, ModuleIdentity identity, string storedName, ModuleKind kind,
         FactorSource factors, double alpha, double scale, string? alphaKey)
     {
         if (match.Layout is null || identity.Family != match.Layout.Family)
         {
-            yield return new LoraModule(adapter, identity, storedName, kind, factors, alpha, scale, alphaKey);
-            yield break;
+            modules.Add(new LoraModule(adapter, identity, storedName, kind, factors, alpha, scale, alphaKey));
+            return;
         }
 
         foreach (var (id, part) in match.Layout.Expand(identity, factors))
-            yield return new LoraModule(adapter, id, storedName, kind, part, alpha, scale, alphaKey);
+            modules.Add(new LoraModule(adapter, id, storedName, kind, part, alpha, scale, alphaKey));
     }
 
     /// <summary>
