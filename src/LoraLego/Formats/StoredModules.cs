@@ -14,7 +14,15 @@ internal static class StoredModules
         var kind = FactorShapes.Classify(file, module, a, b, embedding);
         long inFeatures = 1;
         for (int i = 1; i < a.Shape.Count; i++) inFeatures *= a.Shape[i];
-        return new StoredModule(module, kind, checked((int)inFeatures), checked((int)b.Shape[0]));
+        return new StoredModule(module, kind, checked((int)inFeatures), checked((int)b.Shape[0]), a, b);
+    }
+
+    /// <summary>Every complete pair of <paramref name="pairs"/>, checked and described.</summary>
+    public static List<StoredModule> All(FactorPairs pairs, string file, string aWord, string bWord)
+    {
+        var list = new List<StoredModule>();
+        foreach (var (module, a, b, embedding) in pairs.Complete(file, aWord, bWord)) list.Add(Of(file, module, a, b, embedding));
+        return list;
     }
 
     /// <summary>Adds the module(s) a stored module becomes: one, unless the family splits its identity (<see cref="FamilyLayout.Expand"/>).</summary>

@@ -17,7 +17,7 @@ public class FamilyLayout
     private readonly Lazy<IReadOnlyList<ComponentLayout>> _componentList;
     private readonly Lazy<Dictionary<string, ComponentLayout>> _components;
     private readonly Lazy<Dictionary<string, ModuleIdentity>> _kohya;
-    private readonly string[] _roots;
+    private readonly HashSet<string> _roots;
     private readonly string[] _hints;
 
     public FamilyLayout(ModelFamily family, IEnumerable<ComponentLayout> components, IEnumerable<string> hints)
@@ -40,7 +40,7 @@ public class FamilyLayout
         Family = family;
         _componentList = lazy ?? new Lazy<IReadOnlyList<ComponentLayout>>(() => eager!.AsReadOnly());
         _components = new Lazy<Dictionary<string, ComponentLayout>>(() => Components.ToDictionary(c => c.Component, StringComparer.Ordinal), LazyThreadSafetyMode.ExecutionAndPublication);
-        _roots = (roots ?? eager!.SelectMany(c => c.Paths).Select(p => p.Split('.')[0])).Distinct(StringComparer.Ordinal).ToArray();
+        _roots = new HashSet<string>(roots ?? eager!.SelectMany(c => c.Paths).Select(p => p.Split('.')[0]), StringComparer.Ordinal);
         _hints = hints.ToArray();
         _kohya = new Lazy<Dictionary<string, ModuleIdentity>>(BuildKohyaNames, LazyThreadSafetyMode.ExecutionAndPublication);
     }
@@ -54,12 +54,8 @@ public class FamilyLayout
     /// <summary>True unless the path's first segment is none of the family's (then no component has it).</summary>
     public bool MayHave(string path)
     {
-        foreach (var root in _roots)
-        {
-            if (path.StartsWith(root, StringComparison.Ordinal) && (path.Length == root.Length || path[root.Length] == '.')) return true;
-        }
-
-        return false;
+        int dot = path.IndexOf('.');
+        return _roots.Contains(dot < 0 ? path : path.Substring(0, dot));
     }
 
     /// <summary>The identity of <paramref name="path"/> in <paramref name="component"/>, or null when the family has no such layer.</summary>
