@@ -49,14 +49,13 @@ internal static class DiffusersReader
 
         var byName = rest.ToDictionary(t => t.Name, StringComparer.Ordinal);
         var config = DiffusersAdapterMetadata.From(path, file.Metadata);
-        var stored = StoredModules.All(pairs, path, "down", "up");
+        var complete = pairs.Complete(path, "down", "up").ToList();
+        var stored = complete.Select(p => StoredModules.Of(path, p.Module, p.A, p.B, embedding: false)).ToList();
         var match = FamilyMatch.Resolve(stored, DiffusersNames.Identify);
         var modules = new List<LoraModule>();
-        for (int i = 0; i < stored.Count; i++)
+        for (int i = 0; i < complete.Count; i++)
         {
-            var s = stored[i];
-            string module = s.Name;
-            TensorInfo a = s.A!, b = s.B!;
+            var (module, a, b, _) = complete[i];
             var identity = match.Identities[i] ?? ModuleIdentity.Unrecognised(module);
             int rank = checked((int)a.Shape[0]);
             double alpha = rank, scale = 1;
@@ -78,7 +77,7 @@ internal static class DiffusersReader
                 scale = peft.UseRsLora ? alpha / Math.Sqrt(rank) : alpha / rank;
             }
 
-            StoredModules.Add(modules, adapter, match, identity, module, s.Kind, new TensorFactors(a, b), alpha, scale, alphaKey);
+            modules.AddRange(StoredModules.Create(adapter, match, identity, module, stored[i].Kind, new TensorFactors(a, b), alpha, scale, alphaKey));
         }
 
         if (config is not null)

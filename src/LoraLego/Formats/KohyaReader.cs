@@ -64,14 +64,13 @@ internal static class KohyaReader
             else others.Add(t);
         }
 
-        var stored = StoredModules.All(pairs, path, "lora_down", "lora_up");
+        var complete = pairs.Complete(path, "lora_down", "lora_up").ToList();
+        var stored = complete.Select(p => StoredModules.Of(path, p.Module, p.A, p.B, embedding: false)).ToList();
         var match = FamilyMatch.Resolve(stored, (layout, m) => layout.FromKohya(m.Name), Hints(md));
         var modules = new List<LoraModule>();
-        for (int i = 0; i < stored.Count; i++)
+        for (int i = 0; i < complete.Count; i++)
         {
-            var s = stored[i];
-            string module = s.Name;
-            TensorInfo a = s.A!, b = s.B!;
+            var (module, a, b, _) = complete[i];
             int rank = checked((int)a.Shape[0]);
             double alpha = rank;
             string? alphaKey = null;
@@ -84,7 +83,7 @@ internal static class KohyaReader
             }
 
             var identity = match.Identities[i] ?? ModuleIdentity.Unrecognised(module);
-            StoredModules.Add(modules, adapter, match, identity, module, s.Kind, new TensorFactors(a, b), alpha, alpha / rank, alphaKey);
+            modules.AddRange(StoredModules.Create(adapter, match, identity, module, stored[i].Kind, new TensorFactors(a, b), alpha, alpha / rank, alphaKey));
         }
 
         // Alphas without a module and anything else (dora_scale, biases) stay visible as extras.

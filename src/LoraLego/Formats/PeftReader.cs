@@ -71,15 +71,14 @@ internal static class PeftReader
             }
         }
 
-        var stored = StoredModules.All(pairs, tensorPath, "lora_A", "lora_B");
+        var complete = pairs.Complete(tensorPath, "lora_A", "lora_B").ToList();
+        var stored = complete.Select(p => StoredModules.Of(tensorPath, p.Module, p.A, p.B, p.Embedding)).ToList();
         // A PEFT folder holds one component and does not name it: the layout finds it (a UNet, a text encoder).
         var match = FamilyMatch.Resolve(stored, (layout, m) => layout.FindInAnyComponent(m.Name, m.Kind, m.InFeatures, m.OutFeatures), new[] { config.BaseModel });
         var modules = new List<LoraModule>();
-        for (int i = 0; i < stored.Count; i++)
+        for (int i = 0; i < complete.Count; i++)
         {
-            var s = stored[i];
-            string module = s.Name;
-            TensorInfo a = s.A!, b = s.B!;
+            var (module, a, b, _) = complete[i];
             int rank = checked((int)a.Shape[0]);
             int expected = config.RankFor(module, out var rankKey);
             if (rank != expected)
@@ -95,10 +94,10 @@ internal static class PeftReader
             // No diffusion layout names it: a transformers model's module, its path the PEFT name.
             var identity = match.Identities[i]
                 ?? (match.Layout is null ? new ModuleIdentity(ModelFamily.Transformers, ModelComponent.Model, module) : ModuleIdentity.Unrecognised(module));
-            StoredModules.Add(modules, adapter, match, identity, module, s.Kind, new TensorFactors(a, b), alpha, scale, alphaKey: null);
+            modules.AddRange(StoredModules.Create(adapter, match, identity, module, stored[i].Kind, new TensorFactors(a, b), alpha, scale, alphaKey: null));
         }
 
-        var patternWarnings = PatternCoverage.UnmatchedKeys(config, stored.ConvertAll(m => m.Name));
+        var patternWarnings = PatternCoverage.UnmatchedKeys(config, complete.ConvertAll(p => p.Module));
         StoredModules.Finish(adapter, match, stored, modules, extras, patternWarnings, fallback: ModelFamily.Transformers);
         return adapter;
     }

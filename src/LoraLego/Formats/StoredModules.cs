@@ -14,29 +14,21 @@ internal static class StoredModules
         var kind = FactorShapes.Classify(file, module, a, b, embedding);
         long inFeatures = 1;
         for (int i = 1; i < a.Shape.Count; i++) inFeatures *= a.Shape[i];
-        return new StoredModule(module, kind, checked((int)inFeatures), checked((int)b.Shape[0]), a, b);
+        return new StoredModule(module, kind, checked((int)inFeatures), checked((int)b.Shape[0]));
     }
 
-    /// <summary>Every complete pair of <paramref name="pairs"/>, checked and described.</summary>
-    public static List<StoredModule> All(FactorPairs pairs, string file, string aWord, string bWord)
-    {
-        var list = new List<StoredModule>();
-        foreach (var (module, a, b, embedding) in pairs.Complete(file, aWord, bWord)) list.Add(Of(file, module, a, b, embedding));
-        return list;
-    }
-
-    /// <summary>Adds the module(s) a stored module becomes: one, unless the family splits its identity (<see cref="FamilyLayout.Expand"/>).</summary>
-    public static void Add(List<LoraModule> modules, LoraAdapter adapter, FamilyMatch match, ModuleIdentity identity, string storedName, ModuleKind kind,
+    /// <summary>The module(s) a stored module becomes: one, unless the family splits its identity (<see cref="FamilyLayout.Expand"/>).</summary>
+    public static IEnumerable<LoraModule> Create(LoraAdapter adapter, FamilyMatch match, ModuleIdentity identity, string storedName, ModuleKind kind,
         FactorSource factors, double alpha, double scale, string? alphaKey)
     {
         if (match.Layout is null || identity.Family != match.Layout.Family)
         {
-            modules.Add(new LoraModule(adapter, identity, storedName, kind, factors, alpha, scale, alphaKey));
-            return;
+            yield return new LoraModule(adapter, identity, storedName, kind, factors, alpha, scale, alphaKey);
+            yield break;
         }
 
         foreach (var (id, part) in match.Layout.Expand(identity, factors))
-            modules.Add(new LoraModule(adapter, id, storedName, kind, part, alpha, scale, alphaKey));
+            yield return new LoraModule(adapter, id, storedName, kind, part, alpha, scale, alphaKey);
     }
 
     /// <summary>

@@ -2,24 +2,21 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using LoraLego.Adapters;
-using LoraLego.SafeTensors;
 
 namespace LoraLego.Formats.Families;
 
 /// <summary>
-/// A module as a reader found it, before it has an identity: its name in the file, its factors and their
+/// A module as a reader found it, before it has an identity: its name in the file and its factors'
 /// shape. (A class: generic code over it is shared with other reference types, not compiled afresh.)
 /// </summary>
 internal sealed class StoredModule
 {
-    public StoredModule(string name, ModuleKind kind, int inFeatures, int outFeatures, TensorInfo? a = null, TensorInfo? b = null)
+    public StoredModule(string name, ModuleKind kind, int inFeatures, int outFeatures)
     {
         Name = name;
         Kind = kind;
         InFeatures = inFeatures;
         OutFeatures = outFeatures;
-        A = a;
-        B = b;
     }
 
     public string Name { get; }
@@ -29,14 +26,6 @@ internal sealed class StoredModule
     public int InFeatures { get; }
 
     public int OutFeatures { get; }
-
-    /// <summary>The stored A (down) tensor, when the module is a stored pair.</summary>
-    public TensorInfo? A { get; }
-
-    /// <summary>The stored B (up) tensor, when the module is a stored pair.</summary>
-    public TensorInfo? B { get; }
-
-    public int Rank => checked((int)A!.Shape[0]);
 }
 
 /// <summary>
