@@ -57,8 +57,7 @@ public static class AdapterLoader
             || file.EndsWith(".pth", StringComparison.OrdinalIgnoreCase) || file.EndsWith(".ckpt", StringComparison.OrdinalIgnoreCase))
             throw PeftReader.LegacyPickle(file);
 
-        GitLfsPointer.ThrowIfPointer(file);
-        var tensors = SafeTensorFile.Open(file);
+        var tensors = GitLfsPointer.Open(file);
         var keys = tensors.Tensors.Select(t => t.Name).ToList();
         name ??= DefaultName(file);
         loadedPath ??= file;

@@ -13,6 +13,23 @@ namespace LoraLego.Formats;
 /// </summary>
 internal static class GitLfsPointer
 {
+    /// <summary>
+    /// Opens a safetensors file; when that fails because the file is an LFS pointer, says so instead.
+    /// The pointer is looked for only after a failure: a good file costs nothing extra.
+    /// </summary>
+    public static SafeTensors.SafeTensorFile Open(string file)
+    {
+        try
+        {
+            return SafeTensors.SafeTensorFile.Open(file);
+        }
+        catch (SafeTensors.SafeTensorsException)
+        {
+            ThrowIfPointer(file);
+            throw;
+        }
+    }
+
     private const string Signature = "version https://git-lfs.github.com/spec/";
 
     // Pointers are about 130 bytes; the spec caps them at 1024.

@@ -41,8 +41,7 @@ internal static class PeftReader
         tensorPath ??= System.IO.Path.Combine(folder, TensorFileName);
         if (!File.Exists(tensorPath)) throw MissingTensors(folder, tensorPath);
 
-        GitLfsPointer.ThrowIfPointer(tensorPath);
-        var file = SafeTensorFile.Open(tensorPath);
+        var file = GitLfsPointer.Open(tensorPath);
         var adapter = new LoraAdapter(name ?? System.IO.Path.GetFileName(folder), loadedPath ?? folder, file, AdapterFormat.Peft)
         {
             ConfigPath = configPath,

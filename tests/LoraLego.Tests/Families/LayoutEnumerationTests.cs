@@ -54,6 +54,18 @@ public class LayoutEnumerationTests
         Assert.All(accepted, n => Assert.NotNull(layout.FromKohya(n)));
     }
 
+    [Theory]
+    [MemberData(nameof(Families))]
+    public void Roots_LetEveryRealLayerThrough_AndTurnALanguageModelAway(ModelFamily family)
+    {
+        var layout = FamilyLayouts.For(family)!;
+        Assert.All(RealSdLayers.For(family), l => Assert.True(layout.MayHave(l.Path), l.Path));
+        Assert.False(layout.MayHave("model.layers.0.self_attn.q_proj"));
+        Assert.False(layout.MayHave("transformer.h.0.attn.c_attn"));
+        Assert.False(layout.MayHave("down_blocksX.0"));
+        Assert.Null(layout.FindInAnyComponent("model.layers.0.self_attn.q_proj", ModuleKind.Linear, 4096, 4096));
+    }
+
     [Fact]
     public void Enumeration_HasTheKnownCounts()
     {

@@ -14,28 +14,53 @@ namespace LoraLego.Formats.Families;
 /// </summary>
 public class FamilyLayout
 {
-    private readonly Dictionary<string, ComponentLayout> _components;
+    private readonly Lazy<IReadOnlyList<ComponentLayout>> _componentList;
+    private readonly Lazy<Dictionary<string, ComponentLayout>> _components;
     private readonly Lazy<Dictionary<string, ModuleIdentity>> _kohya;
+    private readonly HashSet<string> _roots;
     private readonly string[] _hints;
 
     public FamilyLayout(ModelFamily family, IEnumerable<ComponentLayout> components, IEnumerable<string> hints)
+        : this(family, components.ToList(), null, hints)
+    {
+    }
+
+    /// <summary>
+    /// A layout whose components are built on first use: <paramref name="roots"/> (the first segment of
+    /// every layer path: down_blocks, text_model, ...) lets a path of another model be turned away
+    /// without building them, so reading a language model's adapter never pays for the SD layouts.
+    /// </summary>
+    public FamilyLayout(ModelFamily family, Func<IEnumerable<ComponentLayout>> components, IEnumerable<string> roots, IEnumerable<string> hints)
+        : this(family, null, new Lazy<IReadOnlyList<ComponentLayout>>(() => components().ToList().AsReadOnly(), LazyThreadSafetyMode.ExecutionAndPublication), hints, roots)
+    {
+    }
+
+    private FamilyLayout(ModelFamily family, List<ComponentLayout>? eager, Lazy<IReadOnlyList<ComponentLayout>>? lazy, IEnumerable<string> hints, IEnumerable<string>? roots = null)
     {
         Family = family;
-        Components = components.ToList().AsReadOnly();
-        _components = Components.ToDictionary(c => c.Component, StringComparer.Ordinal);
+        _componentList = lazy ?? new Lazy<IReadOnlyList<ComponentLayout>>(() => eager!.AsReadOnly());
+        _components = new Lazy<Dictionary<string, ComponentLayout>>(() => Components.ToDictionary(c => c.Component, StringComparer.Ordinal), LazyThreadSafetyMode.ExecutionAndPublication);
+        _roots = new HashSet<string>(roots ?? eager!.SelectMany(c => c.Paths).Select(p => p.Split('.')[0]), StringComparer.Ordinal);
         _hints = hints.ToArray();
         _kohya = new Lazy<Dictionary<string, ModuleIdentity>>(BuildKohyaNames, LazyThreadSafetyMode.ExecutionAndPublication);
     }
 
     public ModelFamily Family { get; }
 
-    public IReadOnlyList<ComponentLayout> Components { get; }
+    public IReadOnlyList<ComponentLayout> Components => _componentList.Value;
 
-    public ComponentLayout? Component(string component) => _components.TryGetValue(component, out var c) ? c : null;
+    public ComponentLayout? Component(string component) => _components.Value.TryGetValue(component, out var c) ? c : null;
+
+    /// <summary>True unless the path's first segment is none of the family's (then no component has it).</summary>
+    public bool MayHave(string path)
+    {
+        int dot = path.IndexOf('.');
+        return _roots.Contains(dot < 0 ? path : path.Substring(0, dot));
+    }
 
     /// <summary>The identity of <paramref name="path"/> in <paramref name="component"/>, or null when the family has no such layer.</summary>
     public ModuleIdentity? Find(string component, string path) =>
-        _components.TryGetValue(component, out var c) && c.Contains(path) ? new ModuleIdentity(Family, component, path) : null;
+        MayHave(path) && _components.Value.TryGetValue(component, out var c) && c.Contains(path) ? new ModuleIdentity(Family, component, path) : null;
 
     /// <summary>
     /// The identity of a layer path given without its component (a PEFT folder holds one component and
@@ -44,6 +69,7 @@ public class FamilyLayout
     /// </summary>
     public ModuleIdentity? FindInAnyComponent(string path, ModuleKind kind, int inFeatures, int outFeatures)
     {
+        if (!MayHave(path)) return null;
         ComponentLayout? first = null;
         foreach (var c in Components)
         {

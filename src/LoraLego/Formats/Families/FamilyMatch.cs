@@ -5,8 +5,11 @@ using LoraLego.Adapters;
 
 namespace LoraLego.Formats.Families;
 
-/// <summary>A module as a reader found it, before it has an identity: its name in the file and its factors' shape.</summary>
-internal readonly struct StoredModule
+/// <summary>
+/// A module as a reader found it, before it has an identity: its name in the file and its factors'
+/// shape. (A class: generic code over it is shared with other reference types, not compiled afresh.)
+/// </summary>
+internal sealed class StoredModule
 {
     public StoredModule(string name, ModuleKind kind, int inFeatures, int outFeatures)
     {
@@ -56,7 +59,7 @@ internal sealed class FamilyMatch
     /// <param name="hint">base-model names from the file's metadata or config (may be null).</param>
     public static FamilyMatch Resolve(IReadOnlyList<StoredModule> modules, Func<FamilyLayout, StoredModule, ModuleIdentity?> identify, IEnumerable<string?>? hint = null)
     {
-        var scored = new List<(FamilyLayout Layout, ModuleIdentity?[] Ids, int Named, int Fit)>();
+        var scored = new List<Score>();
         foreach (var layout in FamilyLayouts.All)
         {
             var ids = new ModuleIdentity?[modules.Count];
@@ -70,7 +73,7 @@ internal sealed class FamilyMatch
                 if (layout.ShapeOf(id) is LayerShape shape && shape.Fits(modules[i].Kind, modules[i].InFeatures, modules[i].OutFeatures)) fit++;
             }
 
-            if (named > 0) scored.Add((layout, ids, named, fit));
+            if (named > 0) scored.Add(new Score(layout, ids, named, fit));
         }
 
         if (scored.Count == 0) return new FamilyMatch(null, Array.Empty<ModelFamily>(), new ModuleIdentity?[modules.Count]);
@@ -82,6 +85,25 @@ internal sealed class FamilyMatch
         var named2 = best.Where(s => hints.Any(h => s.Layout.MatchesHint(h))).ToList();
         if (named2.Count > 0) best = named2;
         return new FamilyMatch(best[0].Layout, best.Select(s => s.Layout.Family).ToList().AsReadOnly(), best[0].Ids);
+    }
+
+    private sealed class Score
+    {
+        public Score(FamilyLayout layout, ModuleIdentity?[] ids, int named, int fit)
+        {
+            Layout = layout;
+            Ids = ids;
+            Named = named;
+            Fit = fit;
+        }
+
+        public FamilyLayout Layout { get; }
+
+        public ModuleIdentity?[] Ids { get; }
+
+        public int Named { get; }
+
+        public int Fit { get; }
     }
 
     /// <summary>The warning for modules no layout of the chosen family names (null when every module has an identity).</summary>
