@@ -58,7 +58,7 @@ Describe 'Model families' {
         $x.Modules[0].Name | Should -Be 'unet.down_blocks.1.attentions.0.transformer_blocks.0.attn2.to_k'
         $x.Modules[0].StoredName | Should -Be 'lora_unet_input_blocks_4_1_transformer_blocks_0_attn2_to_k'
         $table = $a, $x | Format-Table | Out-String -Width 120
-        $table | Should -Match 'sd1-style\s+Kohya\s+StableDiffusion1\s+unet,te\s'
+        $table | Should -Match 'sd1-style\s+Kohya\s+StableDiffusion1\s+te,unet\s'
         $table | Should -Match 'sdxl-style\s+Kohya\s+StableDiffusionXL\s+unet\s'
     }
 

@@ -25,7 +25,10 @@ public static class FamilyCheck
             foreach (var a in known.Skip(1)) common.IntersectWith(a.CompatibleFamilies);
             if (common.Count == 0)
             {
-                var other = known.First(a => !a.CompatibleFamilies.Intersect(candidate.CompatibleFamilies).Any() && !ReferenceEquals(a, candidate));
+                // The adapter that shares no family with the candidate; when each pair fits but not all three
+                // together (SD 1.x/2.x, 2.x/XL, 1.x/XL), the first other one.
+                var other = known.FirstOrDefault(a => !ReferenceEquals(a, candidate) && !a.CompatibleFamilies.Intersect(candidate.CompatibleFamilies).Any())
+                    ?? known.First(a => !ReferenceEquals(a, candidate));
                 throw Mismatch(candidate, other,
                     $"Adapter '{candidate.Name}' is {Describe(candidate)} but '{other.Name}' is {Describe(other)}: adapters for different base models have no layers in common. " +
                     "Merge, cluster or measure adapters trained for one base model.");

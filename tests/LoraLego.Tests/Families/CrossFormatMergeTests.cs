@@ -137,4 +137,26 @@ public class CrossFormatMergeTests
         FamilyCheck.EnsureCompatible(new[] { te, sd1 });
         Assert.Throws<AdapterException>(() => FamilyCheck.EnsureCompatible(new[] { te, sd1, sdxl }));
     }
+
+    [Fact]
+    public void ThreeAdapters_EachFitsTheFirst_NotAllTogether_IsModelFamilyMismatch()
+    {
+        using var tmp = new TempFolder();
+        // Self-attention of down block 1 alone: SD 1.x, 2.x and SDXL all have it at 640 wide.
+        var any = AdapterLoader.Load(KeyStyleIdentityTests.Lora(ModelFamily.StableDiffusion1, new[] { "unet.down_blocks.1.attentions.0.transformer_blocks.0.attn1.to_q" })
+            .WriteFile(tmp.Combine("any.safetensors"), SdKeyStyle.Kohya));
+        // SD 1.x/2.x: a layer SDXL lacks (attention in down block 0), self-attention so either width.
+        var sd12 = AdapterLoader.Load(KeyStyleIdentityTests.Lora(ModelFamily.StableDiffusion1, new[] { "unet.down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q" })
+            .WriteFile(tmp.Combine("sd12.safetensors"), SdKeyStyle.Kohya));
+        var sdxl = AdapterLoader.Load(KeyStyleIdentityTests.Lora(ModelFamily.StableDiffusionXL, new[] { "unet.down_blocks.1.attentions.0.transformer_blocks.0.attn2.to_k" })
+            .WriteFile(tmp.Combine("sdxl.safetensors"), SdKeyStyle.KohyaSgm));
+        Assert.Equal(3, any.CompatibleFamilies.Count);
+        Assert.Equal(new[] { ModelFamily.StableDiffusion1, ModelFamily.StableDiffusion2 }, sd12.CompatibleFamilies);
+        FamilyCheck.EnsureCompatible(new[] { any, sd12 });
+        FamilyCheck.EnsureCompatible(new[] { any, sdxl });
+        var e = Assert.Throws<AdapterException>(() => FamilyCheck.EnsureCompatible(new[] { any, sd12, sdxl }));
+        Assert.Equal("ModelFamilyMismatch", e.ErrorId);
+        Assert.Contains("'sdxl'", e.Message);
+        Assert.Contains("'sd12'", e.Message);
+    }
 }
