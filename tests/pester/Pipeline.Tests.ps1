@@ -211,6 +211,24 @@ Describe 'Merge-LoraAdapter' {
         $es.RelativeError | Should -BeLessOrEqual ($el.RelativeError + 1e-9)
     }
 
+    It 'merges with the 2025 spectral methods and records the options they use' {
+        $core = $script:Samples | Split-LoraMsu | Merge-LoraAdapter -Path (Join-Path $TestDrive 'core') -Method core_space -CoreSpaceMerge Iso-CTS -CommonSpaceFraction 0.5 -Rank 6 -PassThru
+        $core.Modules | ForEach-Object { $_.Rank | Should -Be 6 }
+        $bytes = [IO.File]::ReadAllBytes($core.TensorFilePath)
+        $header = [Text.Encoding]::UTF8.GetString($bytes, 8, [int][BitConverter]::ToUInt64($bytes, 0)) | ConvertFrom-Json -AsHashtable
+        $header['__metadata__']['loralego.method'] | Should -Be 'CoreSpace'
+        $options = $header['__metadata__']['loralego.options'] | ConvertFrom-Json
+        $options.core_space_merge | Should -Be 'Iso-CTS'
+        $options.common_space_fraction | Should -Be '0.5'
+
+        # TSV-M keeps ⌊min(out, in) / 3⌋ triplets of each input, at most its 4: all 12 in fc1 (32 / 3) and fc2, 3 × 3 in the 10-output head.
+        $tsv = $script:Samples | Split-LoraMsu | Merge-LoraAdapter -Path (Join-Path $TestDrive 'tsv') -Method TSV-M -PassThru
+        ($tsv.Modules | Sort-Object Name | ForEach-Object Rank) | Should -Be @(12, 12, 9)
+        $script:Samples | Split-LoraMsu | Merge-LoraAdapter -Path (Join-Path $TestDrive 'bad') -Method TsvM -TaskFraction 0 -ErrorVariable err -ErrorAction SilentlyContinue
+        ($err | ForEach-Object FullyQualifiedErrorId) -join ' ' | Should -Match 'MergeFractionInvalid'
+        Test-Path (Join-Path $TestDrive 'bad') | Should -BeFalse
+    }
+
     It 'names an unknown method' {
         $script:Samples | Split-LoraMsu | Merge-LoraAdapter -Path (Join-Path $TestDrive 'x') -Method NoSuch -ErrorVariable err -ErrorAction SilentlyContinue
         $err[0].FullyQualifiedErrorId | Should -BeLike 'UnknownMergeMethod*'
@@ -296,6 +314,11 @@ Describe 'Tab completion' {
     It 'completes -Method with the merge methods' {
         $line = 'Merge-LoraAdapter -Method S'
         (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Contain 'Svd'
+    }
+
+    It 'completes -CoreSpaceMerge with the merge methods' {
+        $line = 'Merge-LoraAdapter -CoreSpaceMerge Iso'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('IsoC', 'IsoCts')
     }
 
     It 'completes -Module with module names of adapters loaded in the session' {

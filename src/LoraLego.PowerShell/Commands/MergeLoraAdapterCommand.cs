@@ -78,6 +78,22 @@ public sealed class MergeLoraAdapterCommand : UnitGatheringCmdletBase
     [Parameter]
     public KnotsMerge KnotsMerge { get; set; } = KnotsMerge.Ties;
 
+    /// <summary>TSV-M: the fraction of min(d_out, d_in) singular triplets each input keeps; unbound means 1/T.</summary>
+    [Parameter]
+    [ValidateRange(0.0, 1.0)]
+    public double? TaskFraction { get; set; }
+
+    /// <summary>Iso-CTS: the fraction of the rank given to the common subspace.</summary>
+    [Parameter]
+    [ValidateRange(0.0, 1.0)]
+    public double CommonSpaceFraction { get; set; } = 0.8;
+
+    /// <summary>CoreSpace: the method run on the core matrices.</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(MergeMethodCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string CoreSpaceMerge { get; set; } = TsvMethod.MethodName;
+
     [Parameter]
     public int Seed { get; set; }
 
@@ -132,6 +148,9 @@ public sealed class MergeLoraAdapterCommand : UnitGatheringCmdletBase
                 Density = Density,
                 SignElection = SignElection,
                 KnotsMerge = KnotsMerge,
+                TaskFraction = TaskFraction,
+                CommonSpaceFraction = CommonSpaceFraction,
+                CoreSpaceMerge = CoreSpaceMerge,
                 Seed = Seed,
             };
             var sources = MergeStage.Sources(Units);
