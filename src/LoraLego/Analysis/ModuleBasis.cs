@@ -1,40 +1,28 @@
 using System;
 using System.Threading;
 using LoraLego.Adapters;
+using LoraLego.Linalg;
 
 namespace LoraLego.Analysis;
 
 /// <summary>
-/// One module's delta in SVD form, ΔW = Σ_i σ_i u_i v_iᵀ = P Q with P = U√Σ and Q = √Σ Vᵀ, as the
-/// similarity measures use it: rows √σ_i u_i and √σ_i v_i (float32), σ in float64, and how many
-/// directions are above rounding noise (<see cref="SimilarityMeasurer.SubspaceTolerance"/> · σ_1).
+/// One module's delta in SVD form, ΔW = Σ_i σ_i u_i v_iᵀ (float64, from the factored SVD), as the
+/// similarity measures use it, with the number of directions above rounding noise of the float
+/// factors (<see cref="SimilarityMeasurer.SubspaceTolerance"/> · σ_1).
 /// </summary>
 internal sealed class ModuleBasis
 {
-    private ModuleBasis(LoraModule module, double[] sigma, float[] p, float[] q, int spanning)
+    private ModuleBasis(LoraModule module, FactoredSvd svd, int spanning)
     {
         Module = module;
-        Sigma = sigma;
-        P = p;
-        Q = q;
+        Svd = svd;
         Spanning = spanning;
-        double energy = 0;
-        foreach (double s in sigma) energy += s * s;
-        Norm = Math.Sqrt(energy);
+        Norm = Math.Sqrt(VectorKernels.Dot(svd.Sigma, svd.Sigma));
     }
 
     public LoraModule Module { get; }
 
-    /// <summary>The kept singular values, descending (one per row of P and Q).</summary>
-    public double[] Sigma { get; }
-
-    /// <summary>Count × OutFeatures: row i is √σ_i u_i.</summary>
-    public float[] P { get; }
-
-    /// <summary>Count × InFeatures: row i is √σ_i v_i.</summary>
-    public float[] Q { get; }
-
-    public int Count => Sigma.Length;
+    public FactoredSvd Svd { get; }
 
     /// <summary>Directions with σ_i > tolerance·σ_1: the dimension of the column (and row) space.</summary>
     public int Spanning { get; }
@@ -42,19 +30,12 @@ internal sealed class ModuleBasis
     /// <summary>‖ΔW‖_F.</summary>
     public double Norm { get; }
 
-    public ReadOnlySpan<float> LeftRow(int i) => new(P, i * Module.OutFeatures, Module.OutFeatures);
-
-    public ReadOnlySpan<float> RightRow(int i) => new(Q, i * Module.InFeatures, Module.InFeatures);
-
     public static ModuleBasis Of(LoraModule module, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var units = ModuleDecomposition.ReadFinite(module);
-        var svd = ModuleDecomposition.Svd(units, units.Count);
-        var sigma = new double[svd.Rank];
-        Array.Copy(svd.SingularValues, sigma, sigma.Length);
+        var svd = ModuleDecomposition.Svd(ModuleDecomposition.ReadFinite(module));
         int spanning = 0;
-        while (spanning < sigma.Length && sigma[spanning] > SimilarityMeasurer.SubspaceTolerance * sigma[0]) spanning++;
-        return new ModuleBasis(module, sigma, svd.BT, svd.A, spanning);
+        while (spanning < svd.Rank && svd.Sigma[spanning] > SimilarityMeasurer.SubspaceTolerance * svd.Sigma[0]) spanning++;
+        return new ModuleBasis(module, svd, spanning);
     }
 }

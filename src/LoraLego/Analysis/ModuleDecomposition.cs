@@ -32,7 +32,10 @@ internal static class ModuleDecomposition
         return units;
     }
 
-    /// <summary>All singular values of the units' delta and its top-<paramref name="rank"/> factors (rows √σ u and √σ v).</summary>
-    public static LowRankSvd Svd(UnitBlock units, int rank) =>
-        LowRankSvd.Compute(units.A, units.BT, units.Scale, units.InFeatures, units.OutFeatures, rank);
+    /// <summary>
+    /// The SVD of the units' delta: every singular triplet above rounding noise (at most the unit count),
+    /// from a QR of each side and the SVD of the small core.
+    /// </summary>
+    public static FactoredSvd Svd(UnitBlock units) =>
+        FactoredSvd.Compute(units.A, units.BT, units.Scale, units.InFeatures, units.OutFeatures);
 }

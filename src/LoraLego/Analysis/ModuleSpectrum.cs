@@ -43,7 +43,10 @@ public sealed class ModuleSpectrum
 
     public int OutFeatures { get; }
 
-    /// <summary>σ_1 ≥ σ_2 ≥ … of ΔW with the module's scale (min(rank, widths) values; trailing zeros kept).</summary>
+    /// <summary>
+    /// σ_1 ≥ σ_2 ≥ … of ΔW with the module's scale: at most the rank; values at or below 1e-12·σ_1 are
+    /// rounding zeros and left out (a rank-deficient module lists fewer, a zero delta none).
+    /// </summary>
     public IReadOnlyList<double> SingularValues { get; }
 
     /// <summary>‖ΔW‖²_F = Σσ².</summary>
@@ -79,8 +82,8 @@ public sealed class ModuleSpectrum
         if (module is null) throw new ArgumentNullException(nameof(module));
         cancellationToken.ThrowIfCancellationRequested();
         var units = ModuleDecomposition.ReadFinite(module);
-        var svd = ModuleDecomposition.Svd(units, 0);
-        return new ModuleSpectrum(module.Adapter.Name, module.Name, module.Rank, module.InFeatures, module.OutFeatures, Array.AsReadOnly(svd.SingularValues));
+        var svd = ModuleDecomposition.Svd(units);
+        return new ModuleSpectrum(module.Adapter.Name, module.Name, module.Rank, module.InFeatures, module.OutFeatures, Array.AsReadOnly(svd.Sigma));
     }
 
     public override string ToString() => $"{Adapter}:{Module} σ1={SpectralNorm:G4} erank={EffectiveRank:F2}";

@@ -8,11 +8,11 @@ namespace LoraLego.Analysis;
 
 /// <summary>
 /// Compares two deltas of one module from their factors, never the d_out × d_in matrices. Each delta
-/// is put in SVD form ΔW = P Q (P = U√Σ, Q = √ΣVᵀ, from the factored SVD); with G_P = P₁ᵀP₂ and
-/// G_Q = Q₁Q₂ᵀ (k₁ × k₂ dot products of length d_out and d_in):
-/// ⟨ΔW₁, ΔW₂⟩_F = trace((P₁ᵀP₂)(Q₂Q₁ᵀ)) = Σ_ij G_P[i,j]·G_Q[i,j], and the cosines of the principal angles
-/// between the column spaces are the singular values of U₁ᵀU₂ = Σ₁^{-1/2} G_P Σ₂^{-1/2}, whose squares sum
-/// to ‖U₁ᵀU₂‖²_F, so the mean squared cosine needs no further SVD. Cost O(k₁k₂(d_in + d_out)).
+/// is put in SVD form ΔW = U Σ Vᵀ by the factored SVD; with G_U = U₁ᵀU₂ and G_V = V₁ᵀV₂ (k₁ × k₂ dot
+/// products of length d_out and d_in), ⟨ΔW₁, ΔW₂⟩_F = trace((B₁ᵀB₂)(A₂A₁ᵀ)) for the factors B = UΣ,
+/// A = Vᵀ, i.e. Σ_ij σ_i τ_j G_U[i,j] G_V[i,j]; and the cosines of the principal angles between the
+/// column spaces are the singular values of G_U, whose squares sum to ‖G_U‖²_F, so the mean squared
+/// cosine needs no further SVD. Cost O(k₁k₂(d_in + d_out)).
 /// </summary>
 public static class SimilarityMeasurer
 {
@@ -38,18 +38,18 @@ public static class SimilarityMeasurer
     internal static ModuleSimilarity Compare(ModuleBasis x, ModuleBasis y, CancellationToken cancellationToken)
     {
         double inner = 0, columns = 0, rows = 0;
-        for (int i = 0; i < x.Count; i++)
+        var (sx, sy) = (x.Svd, y.Svd);
+        for (int i = 0; i < sx.Rank; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            for (int j = 0; j < y.Count; j++)
+            for (int j = 0; j < sy.Rank; j++)
             {
-                double gp = VectorKernels.Dot(x.LeftRow(i), y.LeftRow(j));
-                double gq = VectorKernels.Dot(x.RightRow(i), y.RightRow(j));
-                inner += gp * gq;
+                double gu = VectorKernels.Dot(sx.U[i], sy.U[j]);
+                double gv = VectorKernels.Dot(sx.V[i], sy.V[j]);
+                inner += sx.Sigma[i] * sy.Sigma[j] * gu * gv;
                 if (i >= x.Spanning || j >= y.Spanning) continue;
-                double sigmas = x.Sigma[i] * y.Sigma[j];
-                columns += gp * gp / sigmas;
-                rows += gq * gq / sigmas;
+                columns += gu * gu;
+                rows += gv * gv;
             }
         }
 

@@ -12,8 +12,10 @@ namespace LoraLego.Resizing;
 public static class RankChooser
 {
     /// <summary>
-    /// The rank for singular values <paramref name="sigma"/> (descending): the criterion's k, raised to
-    /// MinRank, lowered to MaxRank, never above sigma.Count and never below 1. A zero delta gets MinRank.
+    /// The rank for the non-zero singular values <paramref name="sigma"/> (descending): the criterion's k,
+    /// raised to MinRank, lowered to MaxRank, then never above sigma.Count (directions past the delta's
+    /// own rank are zero, so writing them would add nothing) and never below 1 (a zero delta is written
+    /// as one zero unit, since a module needs a rank).
     /// </summary>
     public static int Choose(IReadOnlyList<double> sigma, ResizeOptions options)
     {

@@ -3,6 +3,7 @@ using System.Threading;
 using LoraLego.Adapters;
 using LoraLego.Analysis;
 using LoraLego.Formats;
+using LoraLego.Linalg;
 using LoraLego.Units;
 
 namespace LoraLego.Resizing;
@@ -37,23 +38,23 @@ public sealed class ResizedModule
         cancellationToken.ThrowIfCancellationRequested();
         var units = ModuleDecomposition.ReadFinite(module);
 
-        // One SVD carries every singular value and the top factors; the rank is chosen from the values
-        // first, so the top factors are asked for at the largest rank the options allow.
-        int ceiling = Math.Min(units.Count, options.MaxRank);
-        var svd = ModuleDecomposition.Svd(units, ceiling);
-        int k = RankChooser.Choose(svd.SingularValues, options);
-        var report = new ModuleResize(module.Adapter.Name, module.Name, module.Rank, k, module.InFeatures, module.OutFeatures, Array.AsReadOnly(svd.SingularValues));
+        // The full SVD is cheap (at most r triplets); the rank is chosen from all its singular values.
+        var svd = ModuleDecomposition.Svd(units);
+        int k = RankChooser.Choose(svd.Sigma, options);
+        var report = new ModuleResize(module.Adapter.Name, module.Name, module.Rank, k, module.InFeatures, module.OutFeatures, Array.AsReadOnly(svd.Sigma));
+
+        // Units √σ_i u_i, √σ_i v_i rounded once to float32; past the delta's own rank (a zero delta, or
+        // MinRank above it) the units are zero.
+        var a = new float[(long)k * module.InFeatures];
+        var bt = new float[(long)k * module.OutFeatures];
         var scale = new double[k];
-        for (int i = 0; i < k; i++) scale[i] = 1;
-        var a = svd.A;
-        var bt = svd.BT;
-        if (svd.Rank != k)
+        for (int i = 0; i < k; i++)
         {
-            // Only when the factors carry fewer directions than MinRank asks for: the rest are zero units.
-            a = new float[(long)k * module.InFeatures];
-            bt = new float[(long)k * module.OutFeatures];
-            Array.Copy(svd.A, a, Math.Min(a.Length, svd.A.Length));
-            Array.Copy(svd.BT, bt, Math.Min(bt.Length, svd.BT.Length));
+            scale[i] = 1;
+            if (i >= svd.Rank) continue;
+            double root = Math.Sqrt(svd.Sigma[i]);
+            VectorKernels.ScaleToFloat(root, svd.V[i], new Span<float>(a, i * module.InFeatures, module.InFeatures));
+            VectorKernels.ScaleToFloat(root, svd.U[i], new Span<float>(bt, i * module.OutFeatures, module.OutFeatures));
         }
 
         return new ResizedModule(report, OutputModule.Like(module, k), new UnitBlock(module.InFeatures, module.OutFeatures, a, bt, scale));
