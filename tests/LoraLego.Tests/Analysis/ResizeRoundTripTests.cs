@@ -148,6 +148,35 @@ public class ResizeRoundTripTests
         }
     }
 
+    [Theory]
+    [InlineData(AdapterFormat.Kohya)]
+    [InlineData(AdapterFormat.Peft)]
+    public void KohyaConvModule_KeepsItsKernelShape(AdapterFormat format)
+    {
+        using var tmp = new TempFolder();
+        const string conv = "lora_unet_down_blocks_0_resnets_0_conv1";
+        const string linear = "lora_unet_down_blocks_0_attentions_0_proj_in";
+        var file = tmp.Combine("conv.safetensors");
+        TestFiles.WriteSafeTensors(file, new[]
+        {
+            TestTensor.F32(conv + ".lora_down.weight", new long[] { 5, 6, 3, 3 }, TestFiles.Values(270, 1)),
+            TestTensor.F32(conv + ".lora_up.weight", new long[] { 10, 5, 1, 1 }, TestFiles.Values(50, 2)),
+            TestTensor.F32(conv + ".alpha", new long[0], new[] { 2f }),
+            TestTensor.F32(linear + ".lora_down.weight", new long[] { 5, 12 }, TestFiles.Values(60, 3)),
+            TestTensor.F32(linear + ".lora_up.weight", new long[] { 8, 5 }, TestFiles.Values(40, 4)),
+            TestTensor.F32(linear + ".alpha", new long[0], new[] { 5f }),
+        });
+        var source = AdapterLoader.Load(file);
+        var back = AdapterLoader.Load(Resize(source, ResizeOptions.Fixed(3), format, tmp.Combine(format == AdapterFormat.Kohya ? "out.safetensors" : "out"), out _));
+        var m = source.Modules.Single(x => x.Kind == ModuleKind.Conv);
+        var readBack = Written(back, m.Name);
+        Assert.Equal(ModuleKind.Conv, readBack.Kind);
+        Assert.Equal(new long[] { 3, 6, 3, 3 }, readBack.AShape);
+        Assert.Equal(new long[] { 10, 3, 1, 1 }, readBack.BShape);
+        foreach (var x in source.Modules)
+            Assert.True(Dense.RelativeError(Dense.Delta(Written(back, x.Name)), AnalysisAdapters.Truncate(Dense.Delta(x), 3)) <= 1e-6, x.Name);
+    }
+
     [Fact]
     public void NonFiniteModule_IsRefused()
     {
