@@ -14,7 +14,8 @@ public static class ResizeWriter
 {
     /// <summary>
     /// Writes <paramref name="modules"/> (all resized from <paramref name="source"/>) to <paramref name="target"/>.
-    /// <paramref name="options"/> chooses format, dtype and overwrite; its Sources and Provenance are filled here.
+    /// <paramref name="options"/> chooses format, dtype and overwrite; its Sources, ExtraTensors (the source's,
+    /// copied byte for byte) and Provenance are filled here.
     /// Returns the path written (PEFT folder or kohya file).
     /// </summary>
     public static string Write(string target, LoraAdapter source, IReadOnlyList<ResizedModule> modules, ResizeOptions resize, AdapterWriteOptions options, CancellationToken cancellationToken = default)
@@ -24,6 +25,9 @@ public static class ResizeWriter
         if (resize is null) throw new ArgumentNullException(nameof(resize));
         if (options is null) throw new ArgumentNullException(nameof(options));
         options.Sources = new[] { source };
+
+        // A resized adapter is the same adapter: heads saved whole (modules_to_save) stay with it.
+        options.ExtraTensors = source.ExtraTensors;
         options.Provenance = MergeStage.OperationProvenance("resize", Describe(resize), options.Sources, s => s.ComputeSha256(cancellationToken));
         var byName = modules.ToDictionary(m => m.Output.Name, StringComparer.Ordinal);
         return AdapterWriter.Write(target, modules.Select(m => m.Output).ToList(), (m, _) => byName[m.Name].Units, options, cancellationToken);

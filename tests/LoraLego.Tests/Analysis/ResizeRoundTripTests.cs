@@ -177,6 +177,20 @@ public class ResizeRoundTripTests
             Assert.True(Dense.RelativeError(Dense.Delta(Written(back, x.Name)), AnalysisAdapters.Truncate(Dense.Delta(x), 3)) <= 1e-6, x.Name);
     }
 
+    [RealFixtureFact]
+    public void RealSequenceClassifier_KeepsItsHeadAndConfig()
+    {
+        var source = AdapterLoader.Load(RealFixtures.Folder(Path.Combine("gpt2", "emotion-cls")));
+        using var tmp = new TempFolder();
+        var back = AdapterLoader.Load(Resize(source, ResizeOptions.Dynamic(RankCriterion.Frobenius, 0.8), AdapterFormat.Peft, tmp.Combine("small"), out var modules));
+        Assert.Equal(source.ExtraTensors.Select(e => e.Name), back.ExtraTensors.Select(e => e.Name));
+        Assert.Equal(source.ExtraTensors.Select(e => Convert.ToBase64String(e.ReadRaw())), back.ExtraTensors.Select(e => Convert.ToBase64String(e.ReadRaw())));
+        Assert.Equal(source.ModulesToSave, back.ModulesToSave);
+        Assert.Equal(source.TaskType, back.TaskType);
+        Assert.Equal(source.FanInFanOut, back.FanInFanOut);
+        Assert.All(modules, m => Assert.True(m.Report.FrobeniusKept >= 0.8));
+    }
+
     [Fact]
     public void NonFiniteModule_IsRefused()
     {
