@@ -30,9 +30,10 @@ public static class Program
             return 0;
         }
 
+        if (args.Length >= 2 && args[0] == "analyse") return Analyse(args[1]);
         if (args.Length < 2 || args[0] != "run")
         {
-            Console.Error.WriteLine("usage: Resize gen <dir> | run <dir> [--rank 8] [--energy 0.9] [--reps 3] [--dense-modules 1]");
+            Console.Error.WriteLine("usage: Resize gen <dir> | run <dir> [--rank 8] [--energy 0.9] [--reps 3] [--dense-modules 1] | analyse <dir>");
             return 2;
         }
 
@@ -77,6 +78,25 @@ public static class Program
             Dense(m, rank, energy, Median(perModule[m]), factorWall / modules.Count, modules.Count);
 
         Console.WriteLine($"load at the end: {LoadAverage()}");
+        return 0;
+    }
+
+    /// <summary>The other two analyses on the same set, as Measure-LoraAdapter and Compare-LoraAdapter run them (one thread for the modules).</summary>
+    private static int Analyse(string root)
+    {
+        var adapters = Directory.GetDirectories(root, "adapter_*").OrderBy(d => d, StringComparer.Ordinal).Select(d => AdapterLoader.Load(d)).ToList();
+        var modules = adapters.SelectMany(a => a.Modules).ToList();
+        LoraLego.Analysis.ModuleSpectrum.Measure(modules[0]);
+        double cpu = CpuSeconds();
+        var sw = Stopwatch.StartNew();
+        foreach (var m in modules) LoraLego.Analysis.ModuleSpectrum.Measure(m);
+        Console.WriteLine($"spectra of {modules.Count} modules: {sw.Elapsed.TotalSeconds:F2} s wall, {CpuSeconds() - cpu:F2} s CPU; load {LoadAverage()}");
+        cpu = CpuSeconds();
+        sw.Restart();
+        var plan = new LoraLego.Analysis.SimilarityPlan(adapters);
+        var results = plan.Modules.SelectMany(m => plan.CompareModule(m)).ToList();
+        var summaries = plan.Summarize(results);
+        Console.WriteLine($"all {plan.Pairs.Count} pairs over {plan.Modules.Count} modules ({results.Count} module comparisons): {sw.Elapsed.TotalSeconds:F2} s wall, {CpuSeconds() - cpu:F2} s CPU; cosines {summaries.Min(s => s.Cosine):F4} to {summaries.Max(s => s.Cosine):F4}; load {LoadAverage()}");
         return 0;
     }
 
