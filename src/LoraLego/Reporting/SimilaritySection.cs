@@ -79,7 +79,7 @@ internal static class SimilaritySection
             TitleFontSize = 12,
             MajorStep = 0.5,
         });
-        if (n > 6) model.Axes[0].Angle = -35;
+        if (n > 8) model.Axes[0].Angle = -35;
         var data = new double[n, n];
         for (int i = 0; i < n; i++)
         {
