@@ -94,6 +94,25 @@ internal static class ChartStyle
         return axis;
     }
 
+    /// <summary>Category rows on the left, the first at the top (as a table reads): the axis of horizontal bar charts.</summary>
+    public static CategoryAxis Rows(IEnumerable<string> labels)
+    {
+        var axis = Categories(AxisPosition.Left, string.Empty, labels);
+        axis.StartPosition = 1;
+        axis.EndPosition = 0;
+        return axis;
+    }
+
+    /// <summary>A bottom value axis that starts at 0 (counts, bar lengths).</summary>
+    public static LinearAxis FromZero(string title)
+    {
+        var axis = Value(new LinearAxis(), AxisPosition.Bottom, title);
+        axis.Minimum = 0;
+        axis.MinimumPadding = 0;
+        axis.MaximumPadding = 0.06;
+        return axis;
+    }
+
     /// <summary>A category axis whose labels are the given names (in order).</summary>
     public static CategoryAxis Categories(AxisPosition position, string title, IEnumerable<string> labels)
     {

@@ -45,15 +45,8 @@ internal static class ClusterSection
         var shown = centroids.Take(MaxClusterBars).ToList();
         var model = ChartStyle.NewModel("Members of each cluster, by source");
         var labels = shown.Select(c => $"{ReportNames.Short(c.Module, 28)} #{c.ClusterIndex}").ToList();
-        var categories = ChartStyle.Categories(AxisPosition.Left, string.Empty, labels);
-        categories.StartPosition = 1;
-        categories.EndPosition = 0;
-        model.Axes.Add(categories);
-        var value = ChartStyle.Value(new LinearAxis(), AxisPosition.Bottom, "units in the cluster");
-        value.Minimum = 0;
-        value.MinimumPadding = 0;
-        value.MaximumPadding = 0.06;
-        model.Axes.Add(value);
+        model.Axes.Add(ChartStyle.Rows(labels));
+        model.Axes.Add(ChartStyle.FromZero("units in the cluster"));
         foreach (var source in sources)
         {
             var series = new BarSeries { Title = source, FillColor = context.ColourOf(source), IsStacked = true, StrokeThickness = 0 };
@@ -71,15 +64,8 @@ internal static class ClusterSection
     private static ReportChart PerModule(ReportContext context, IList<LoraUnit> centroids, IReadOnlyList<string> modules, IReadOnlyList<string> sources)
     {
         var model = ChartStyle.NewModel("Clusters per module: one source or shared");
-        var categories = ChartStyle.Categories(AxisPosition.Left, string.Empty, modules.Select(m => ReportNames.Short(m, 32)));
-        categories.StartPosition = 1;
-        categories.EndPosition = 0;
-        model.Axes.Add(categories);
-        var value = ChartStyle.Value(new LinearAxis(), AxisPosition.Bottom, "clusters");
-        value.Minimum = 0;
-        value.MinimumPadding = 0;
-        value.MaximumPadding = 0.06;
-        model.Axes.Add(value);
+        model.Axes.Add(ChartStyle.Rows(modules.Select(m => ReportNames.Short(m, 32))));
+        model.Axes.Add(ChartStyle.FromZero("clusters"));
         var series = sources.ToDictionary(s => s, s => new BarSeries { Title = "only " + s, FillColor = context.ColourOf(s), IsStacked = true, StrokeThickness = 0 }, StringComparer.Ordinal);
         var shared = new BarSeries { Title = "shared", FillColor = ChartStyle.Shared, IsStacked = true, StrokeThickness = 0 };
         for (int i = 0; i < modules.Count; i++)

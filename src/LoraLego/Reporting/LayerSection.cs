@@ -98,17 +98,7 @@ internal static class LayerSection
         model.Axes.Add(y);
         for (int a = 0; a < context.Pool.Count; a++)
         {
-            bool merged = context.IsMerged(a);
-            var series = new LineSeries
-            {
-                Title = context.Names[a],
-                Color = context.ColourOf(a),
-                StrokeThickness = 2,
-                LineStyle = merged ? LineStyle.Dash : LineStyle.Solid,
-                MarkerType = merged ? MarkerType.Diamond : MarkerType.Circle,
-                MarkerSize = 3.5,
-                MarkerFill = context.ColourOf(a),
-            };
+            var series = context.Line(a);
             for (int g = 0; g < labels.Count; g++)
             {
                 // NaN breaks the line where an adapter has no module in that layer.

@@ -5,6 +5,7 @@ using System.Threading;
 using LoraLego.Adapters;
 using LoraLego.Diagnostics;
 using OxyPlot;
+using OxyPlot.Series;
 
 namespace LoraLego.Reporting;
 
@@ -73,6 +74,22 @@ internal sealed class ReportContext
     public OxyColor ColourOf(string adapterName) => ChartStyle.Colour(ColourIndex(adapterName));
 
     public bool IsMerged(int poolIndex) => Roles[poolIndex] == "merged";
+
+    /// <summary>The line of the <paramref name="poolIndex"/>-th adapter: its colour, dashed with diamonds for a merge.</summary>
+    public LineSeries Line(int poolIndex)
+    {
+        bool merged = IsMerged(poolIndex);
+        return new LineSeries
+        {
+            Title = Names[poolIndex],
+            Color = ColourOf(poolIndex),
+            StrokeThickness = 2,
+            LineStyle = merged ? LineStyle.Dash : LineStyle.Solid,
+            MarkerType = merged ? MarkerType.Diamond : MarkerType.Circle,
+            MarkerSize = 3.5,
+            MarkerFill = ColourOf(poolIndex),
+        };
+    }
 
     public void Report(string status) => _progress?.Report(status);
 

@@ -66,14 +66,11 @@ internal static class RetentionSection
     private static ReportChart Summary(ReportContext context, List<(string Name, IReadOnlyList<ModuleMeasurement> Modules, MergeSummary Summary)> measured, IReadOnlyList<Adapters.LoraAdapter> sources)
     {
         var model = ChartStyle.NewModel("Retention per source, whole adapter");
-        var categories = ChartStyle.Categories(AxisPosition.Left, string.Empty, measured.Select(m => ReportNames.Short(m.Name, 28)));
-        categories.StartPosition = 1;
-        categories.EndPosition = 0;
-        model.Axes.Add(categories);
+        model.Axes.Add(ChartStyle.Rows(measured.Select(m => ReportNames.Short(m.Name, 28))));
         model.Axes.Add(RetentionAxis());
         foreach (var source in sources)
         {
-            var series = new BarSeries { Title = source.Name, FillColor = context.ColourOf(source.Name), StrokeThickness = 0 };
+            var series = SourceBars(context, source.Name);
             for (int i = 0; i < measured.Count; i++)
             {
                 var s = measured[i].Summary.Sources.FirstOrDefault(x => x.Source == source.Name);
@@ -91,14 +88,11 @@ internal static class RetentionSection
         int top = Math.Max(1, context.Inputs.TopModules);
         var shown = modules.OrderByDescending(m => m.SourceSumNorm).Take(top).OrderBy(m => m.Module, Adapters.NaturalStringComparer.Instance).ToList();
         var model = ChartStyle.NewModel($"Retention per module: {ReportNames.Short(merged, 40)}");
-        var categories = ChartStyle.Categories(AxisPosition.Left, string.Empty, shown.Select(m => ReportNames.Short(m.Module, 32)));
-        categories.StartPosition = 1;
-        categories.EndPosition = 0;
-        model.Axes.Add(categories);
+        model.Axes.Add(ChartStyle.Rows(shown.Select(m => ReportNames.Short(m.Module, 32))));
         model.Axes.Add(RetentionAxis());
         foreach (var source in sources)
         {
-            var series = new BarSeries { Title = source.Name, FillColor = context.ColourOf(source.Name), StrokeThickness = 0 };
+            var series = SourceBars(context, source.Name);
             for (int i = 0; i < shown.Count; i++)
             {
                 var s = shown[i].Sources.FirstOrDefault(x => x.Source == source.Name);
@@ -113,6 +107,9 @@ internal static class RetentionSection
             : string.Empty;
         return new ReportChart(model, caption, ChartStyle.Width, Math.Max(ChartStyle.Height, 110 + (16 * shown.Count * Math.Max(1, sources.Count))));
     }
+
+    private static BarSeries SourceBars(ReportContext context, string source) =>
+        new() { Title = source, FillColor = context.ColourOf(source), StrokeThickness = 0 };
 
     private static LinearAxis RetentionAxis()
     {

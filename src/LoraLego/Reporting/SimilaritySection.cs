@@ -63,11 +63,8 @@ internal static class SimilaritySection
         var model = ChartStyle.NewModel("Cosine similarity of the deltas", legend: false);
         var labels = context.Names.Select(name => ReportNames.Short(name, 24)).ToList();
         model.Axes.Add(ChartStyle.Categories(AxisPosition.Bottom, string.Empty, labels));
-        var left = ChartStyle.Categories(AxisPosition.Left, string.Empty, labels);
         // First adapter at the top, like a matrix.
-        left.StartPosition = 1;
-        left.EndPosition = 0;
-        model.Axes.Add(left);
+        model.Axes.Add(ChartStyle.Rows(labels));
         model.Axes.Add(new LinearColorAxis
         {
             Position = AxisPosition.Right,

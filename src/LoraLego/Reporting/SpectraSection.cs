@@ -74,17 +74,7 @@ internal static class SpectraSection
         for (int i = 0; i < context.Pool.Count; i++)
         {
             var sigma = context.Spectrum(context.Pool[i], module);
-            bool merged = context.IsMerged(i);
-            AddLine(new LineSeries
-            {
-                Title = context.Names[i],
-                Color = context.ColourOf(i),
-                StrokeThickness = 2,
-                LineStyle = merged ? LineStyle.Dash : LineStyle.Solid,
-                MarkerType = merged ? MarkerType.Diamond : MarkerType.Circle,
-                MarkerSize = 3,
-                MarkerFill = context.ColourOf(i),
-            }, sigma);
+            AddLine(context.Line(i), sigma);
         }
 
         if (context.Inputs.Sources.Count > 0 && context.Inputs.Merged.Count > 0)
