@@ -17,30 +17,47 @@ public sealed class LoraModule
     // Boxed so that publishing the cached value is one reference write (safe when modules are read in parallel).
     private object? _deltaNorm;
 
-    internal LoraModule(LoraAdapter adapter, string name, ModuleKind kind, TensorInfo a, TensorInfo b, double alpha, double scale, string? alphaKey)
+    internal LoraModule(LoraAdapter adapter, ModuleIdentity identity, string storedName, ModuleKind kind, FactorSource factors, double alpha, double scale, string? alphaKey)
     {
         Adapter = adapter;
-        Name = name;
+        Identity = identity;
+        Name = identity.Key;
+        StoredName = storedName;
         Kind = kind;
-        AInfo = a;
-        BInfo = b;
-        Rank = checked((int)a.Shape[0]);
-        InFeatures = checked((int)a.Shape.Skip(1).Aggregate(1L, (p, d) => p * d));
-        OutFeatures = checked((int)b.Shape[0]);
+        Factors = factors;
+        Rank = factors.Rank;
+        InFeatures = factors.InFeatures;
+        OutFeatures = factors.OutFeatures;
         Alpha = alpha;
         Scale = scale;
         AlphaKey = alphaKey;
-        DType = a.DType == b.DType ? a.DType.ToString() : string.Join(",", new[] { a.DType.ToString(), b.DType.ToString() }.OrderBy(s => s, StringComparer.Ordinal));
-        LeafName = ModuleNames.Leaf(name, adapter.Format);
+        DType = factors.DType;
+        LeafName = identity.Family == ModelFamily.Unknown ? ModuleNames.Leaf(storedName, adapter.Format) : ModuleNames.Leaf(identity.Path, AdapterFormat.Peft);
+    }
+
+    /// <summary>A plain A/B pair whose key nothing maps: identity is the stored name.</summary>
+    internal LoraModule(LoraAdapter adapter, string name, ModuleKind kind, TensorInfo a, TensorInfo b, double alpha, double scale, string? alphaKey)
+        : this(adapter, ModuleIdentity.Unrecognised(name), name, kind, new TensorFactors(a, b), alpha, scale, alphaKey)
+    {
     }
 
     public LoraAdapter Adapter { get; }
 
     /// <summary>
-    /// PEFT: without base_model.model. and the lora_A/B suffix (transformer.h.0.attn.c_attn);
-    /// kohya: as in the file (lora_unet_down_blocks_0_...); diffusers: the key minus its lora suffixes.
+    /// What the module is matched and shown by: its <see cref="Identity"/>'s key (component.path in the
+    /// diffusers / transformers model, e.g. unet.down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q
+    /// or transformer.h.0.attn.c_attn), the same whatever format the file is in.
     /// </summary>
     public string Name { get; }
+
+    /// <summary>The base-model layer this module adapts.</summary>
+    public ModuleIdentity Identity { get; }
+
+    /// <summary>
+    /// The module's name as the file stores it. PEFT: without base_model.model. and the lora_A/B suffix;
+    /// kohya: as in the file (lora_unet_down_blocks_0_...); diffusers: the key minus its lora suffixes.
+    /// </summary>
+    public string StoredName { get; }
 
     /// <summary>Last segment of the name that says what layer this is (c_attn, to_q, to_out.0, ...).</summary>
     public string LeafName { get; }
@@ -59,13 +76,17 @@ public sealed class LoraModule
     /// <summary>The factor the delta is multiplied by: α/r, α/√r (rsLoRA), 1 for diffusers files without alphas.</summary>
     public double Scale { get; }
 
-    public IReadOnlyList<long> AShape => AInfo.Shape;
+    /// <summary>A's shape as a LoRA stores it ([r, in] or [r, in, kh, kw]), also for factors computed from other tensors.</summary>
+    public IReadOnlyList<long> AShape => Factors.AShape;
 
-    public IReadOnlyList<long> BShape => BInfo.Shape;
+    /// <summary>B's shape as a LoRA stores it ([out, r] or [out, r, 1, 1]).</summary>
+    public IReadOnlyList<long> BShape => Factors.BShape;
 
-    public string AKey => AInfo.Name;
+    /// <summary>The stored tensor A (down) is read from, or computed from.</summary>
+    public string AKey => Factors.AKey;
 
-    public string BKey => BInfo.Name;
+    /// <summary>The stored tensor B (up) is read from, or computed from.</summary>
+    public string BKey => Factors.BKey;
 
     /// <summary>The rank-0 alpha tensor's key (kohya, diffusers with network alphas), else null.</summary>
     public string? AlphaKey { get; }
@@ -73,11 +94,9 @@ public sealed class LoraModule
     /// <summary>dtype of the factors ("F32", or "F16,F32" when A and B differ).</summary>
     public string DType { get; }
 
-    public long ParameterCount => AInfo.ElementCount + BInfo.ElementCount;
+    public long ParameterCount => Factors.ParameterCount;
 
-    internal TensorInfo AInfo { get; }
-
-    internal TensorInfo BInfo { get; }
+    internal FactorSource Factors { get; }
 
     /// <summary>
     /// Frobenius norm of Scale·B·A from the factors: ‖BA‖²_F = trace((BᵀB)(AAᵀ)), two r×r Gram
@@ -104,8 +123,7 @@ public sealed class LoraModule
         // One handle for both factors: opening the file costs more than reading a small tensor.
         using (var reader = Adapter.TensorFile.OpenReader())
         {
-            reader.ReadFloat32(AInfo, a);
-            reader.ReadFloat32(BInfo, b.AsSpan(0, bt.Length));
+            Factors.Read(reader, a, b.AsSpan(0, bt.Length));
         }
 
         Transpose(b, OutFeatures, Rank, bt);

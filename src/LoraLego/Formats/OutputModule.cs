@@ -12,12 +12,15 @@ namespace LoraLego.Formats;
 /// </summary>
 public sealed class OutputModule
 {
-    public OutputModule(string name, ModuleKind kind, int inFeatures, int outFeatures, int rank, IReadOnlyList<long>? convInputShape = null)
+    public OutputModule(string name, ModuleKind kind, int inFeatures, int outFeatures, int rank, IReadOnlyList<long>? convInputShape = null, ModuleIdentity? identity = null)
     {
         if (string.IsNullOrEmpty(name)) throw new ArgumentException("A module needs a name.", nameof(name));
         if (inFeatures <= 0 || outFeatures <= 0) throw new ArgumentOutOfRangeException(nameof(inFeatures), $"Module '{name}': widths must be positive ({outFeatures}×{inFeatures}).");
         if (rank <= 0) throw new ArgumentOutOfRangeException(nameof(rank), $"Module '{name}': rank must be positive, not {rank}.");
+        if (identity is not null && !string.Equals(identity.Key, name, StringComparison.Ordinal))
+            throw new ArgumentException($"Module '{name}': its identity's key is '{identity.Key}'.", nameof(identity));
         Name = name;
+        Identity = identity ?? ModuleIdentity.Unrecognised(name);
         Kind = kind;
         InFeatures = inFeatures;
         OutFeatures = outFeatures;
@@ -32,7 +35,11 @@ public sealed class OutputModule
         }
     }
 
+    /// <summary>The module's identity key (see <see cref="LoraModule.Name"/>).</summary>
     public string Name { get; }
+
+    /// <summary>The base-model layer: what each writer maps to its consumer's key names.</summary>
+    public ModuleIdentity Identity { get; }
 
     public ModuleKind Kind { get; }
 
@@ -58,7 +65,7 @@ public sealed class OutputModule
     /// <summary>A module shaped like <paramref name="source"/> (same name, kind, widths, kernel) at another rank.</summary>
     public static OutputModule Like(LoraModule source, int rank) =>
         new(source.Name, source.Kind, source.InFeatures, source.OutFeatures, rank,
-            source.Kind == ModuleKind.Conv ? source.AShape.Skip(1).ToArray() : null);
+            source.Kind == ModuleKind.Conv ? source.AShape.Skip(1).ToArray() : null, source.Identity);
 
     public override string ToString() => $"{Name} [{OutFeatures}×{InFeatures}] r={Rank}";
 }

@@ -37,6 +37,19 @@ public sealed class HouseholderQr
         return new HouseholderQr(m, rows, count);
     }
 
+    /// <summary>QR of the matrix whose columns are <paramref name="vectors"/> (all of length <paramref name="length"/>).</summary>
+    public static HouseholderQr FromVectors(System.Collections.Generic.IReadOnlyList<double[]> vectors, int length)
+    {
+        var m = new double[(long)length * vectors.Count];
+        for (int j = 0; j < vectors.Count; j++)
+        {
+            if (vectors[j].Length != length) throw new ArgumentException($"Vector {j} has length {vectors[j].Length}, expected {length}.", nameof(vectors));
+            Array.Copy(vectors[j], 0, m, (long)j * length, length);
+        }
+
+        return new HouseholderQr(m, length, vectors.Count);
+    }
+
     public int Rows { get; }
 
     public int Columns { get; }
@@ -74,6 +87,23 @@ public sealed class HouseholderQr
         }
 
         return y;
+    }
+
+    /// <summary>The p columns of the thin Q (each of length Rows): an orthonormal basis containing the span of the input columns.</summary>
+    public double[][] ThinQ()
+    {
+        int p = Reflectors, m = Rows;
+        var identity = new double[(long)p * p];
+        for (int j = 0; j < p; j++) identity[((long)j * p) + j] = 1;
+        double[] q = MultiplyQ(identity, p);
+        var columns = new double[p][];
+        for (int j = 0; j < p; j++)
+        {
+            columns[j] = new double[m];
+            Array.Copy(q, (long)j * m, columns[j], 0, m);
+        }
+
+        return columns;
     }
 
     // Reflectors are made a panel at a time and the panel is then applied to each trailing column in turn,

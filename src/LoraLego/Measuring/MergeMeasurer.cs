@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Threading;
+using LoraLego.Linalg;
 using LoraLego.Merging;
 using LoraLego.Merging.Dense;
 using LoraLego.Units;
@@ -41,8 +42,8 @@ public static class MergeMeasurer
         int sourceUnits = b.Count;
         b.AddRange(mb);
         a.AddRange(ma);
-        var qb = OrthonormalRows.Compute(b);
-        var qa = OrthonormalRows.Compute(a);
+        var qb = HouseholderQr.FromVectors(b, input.OutFeatures);
+        var qa = HouseholderQr.FromVectors(a, input.InFeatures);
         var onlySources = new double[b.Count];
         var onlyMerged = new double[b.Count];
         var difference = new double[b.Count];
@@ -54,9 +55,9 @@ public static class MergeMeasurer
         double errorNorm = FactoredSvd.FrobeniusNorm(qb, qa, difference);
         cancellationToken.ThrowIfCancellationRequested();
 
-        var svd = FactoredSvd.Compute(mb, ma, ms);
+        var svd = FactoredSvd.Compute(mb, ma, ms, input.InFeatures, input.OutFeatures);
         int t = 0;
-        while (t < svd.Sigma.Length && svd.Sigma[t] > RelativeSigmaFloor * svd.Sigma[0]) t++;
+        while (t < svd.Rank && svd.Sigma[t] > RelativeSigmaFloor * svd.Sigma[0]) t++;
         var u = svd.Truncated(t).U;
         var v = svd.Truncated(t).V;
 
@@ -71,7 +72,7 @@ public static class MergeMeasurer
             var sa = new List<double[]>();
             var ss = new List<double>();
             UnitFactors.Stack(new[] { block }, sb, sa, ss);
-            double norm = FactoredSvd.FrobeniusNorm(sb, sa, ss);
+            double norm = FactoredSvd.FrobeniusNorm(HouseholderQr.FromVectors(sb, input.OutFeatures), HouseholderQr.FromVectors(sa, input.InFeatures), ss);
             double inner = Inner(mb, ma, ms, sb, sa, ss);
             double projected = ProjectedNorm(u, v, sb, sa, ss, sumProjected);
             sources[i] = new SourceMeasurement(i, norm, Ratio(projected, norm), Ratio(inner, mergedNorm * norm));

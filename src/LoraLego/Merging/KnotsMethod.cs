@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Threading;
+using LoraLego.Linalg;
 using LoraLego.Merging.Dense;
 using LoraLego.Units;
 using MathNet.Numerics.LinearAlgebra;
@@ -18,9 +19,6 @@ namespace LoraLego.Merging;
 /// </summary>
 public sealed class KnotsMethod : IMergeMethod
 {
-    /// <summary>Singular values below this fraction of the largest are rounding noise of the QRs, not directions.</summary>
-    private const double RelativeSigmaFloor = 1e-12;
-
     public string Name => "KnOTS";
 
     public UnitBlock Merge(ModuleMergeInput input, MergeOptions options, CancellationToken cancellationToken)
@@ -44,8 +42,8 @@ public sealed class KnotsMethod : IMergeMethod
             for (int i = 0; i < din; i++) vMerged[j][i] = merged[(j * din) + i];
         }
 
-        var rebuilt = FactoredSvd.Compute(basis.U, vMerged, basis.Sigma).Truncated(rank);
-        return UnitFactors.FromSvd(rebuilt, rank, input.InFeatures, input.OutFeatures);
+        var rebuilt = FactoredSvd.Compute(basis.U, vMerged, basis.Sigma, input.InFeatures, input.OutFeatures, rank);
+        return UnitBlockOps.FromSvd(rebuilt, rank);
     }
 
     /// <summary>U, Σ and the per-source V_iᵀ (t rows of length d_in, flattened) of the concatenation.</summary>
@@ -84,16 +82,25 @@ public sealed class KnotsMethod : IMergeMethod
                 }
             }
 
-            var qb = OrthonormalRows.Compute(scaledB);
-            int p = qb.Basis.Count;
-            var qa = new OrthonormalRows[sources.Count];
+            int din = sources[0].InFeatures;
+            int dout = sources[0].OutFeatures;
+
+            // B = Q_B R_B and A_iᵀ = Q_i R_i: unit k of the stack is Σ_r R_B[r, k] q_r.
+            var qrB = HouseholderQr.FromVectors(scaledB, dout);
+            double[][] qb = qrB.ThinQ();
+            double[] rb = qrB.R();
+            int p = qb.Length;
+            var qa = new double[sources.Count][][];
+            var ra = new double[sources.Count][];
+            var pa = new int[sources.Count];
             var offsets = new int[sources.Count + 1];
             for (int i = 0; i < sources.Count; i++)
             {
-                var rows = new List<double[]>();
-                for (int k = 0; k < sources[i].Count; k++) rows.Add(UnitFactors.A(sources[i], k));
-                qa[i] = OrthonormalRows.Compute(rows);
-                offsets[i + 1] = offsets[i] + qa[i].Basis.Count;
+                var qr = HouseholderQr.FromFloatColumns(sources[i].A, din, sources[i].Count);
+                qa[i] = qr.ThinQ();
+                ra[i] = qr.R();
+                pa[i] = qr.Reflectors;
+                offsets[i + 1] = offsets[i] + pa[i];
             }
 
             // Core column block i = C_Bᵀ restricted to source i's units, times C_i.
@@ -105,15 +112,13 @@ public sealed class KnotsMethod : IMergeMethod
                 {
                     for (int r = 0; r < p; r++)
                     {
-                        double c = qb.Coefficients[unit, r];
+                        double c = rb[(unit * p) + r];
                         if (c == 0) continue;
-                        for (int j = 0; j < qa[i].Basis.Count; j++) core[r, offsets[i] + j] += c * qa[i].Coefficients[k, j];
+                        for (int j = 0; j < pa[i]; j++) core[r, offsets[i] + j] += c * ra[i][(k * pa[i]) + j];
                     }
                 }
             }
 
-            int din = sources[0].InFeatures;
-            int dout = sources[0].OutFeatures;
             if (p == 0 || offsets[sources.Count] == 0)
             {
                 var empty = new float[sources.Count][];
@@ -123,7 +128,7 @@ public sealed class KnotsMethod : IMergeMethod
 
             var svd = Matrix<double>.Build.DenseOfArray(core).Svd(true);
             int t = 0;
-            while (t < svd.S.Count && svd.S[t] > RelativeSigmaFloor * svd.S[0]) t++;
+            while (t < svd.S.Count && svd.S[t] > FactoredSvd.RelativeSigmaFloor * svd.S[0]) t++;
 
             var u = new double[t][];
             var sigma = new double[t];
@@ -135,7 +140,7 @@ public sealed class KnotsMethod : IMergeMethod
                 for (int r = 0; r < p; r++)
                 {
                     double w = svd.U[r, j];
-                    double[] q = qb.Basis[r];
+                    double[] q = qb[r];
                     for (int x = 0; x < dout; x++) u[j][x] += w * q[x];
                 }
 
@@ -152,11 +157,10 @@ public sealed class KnotsMethod : IMergeMethod
                 var block = new double[t * din];
                 for (int j = 0; j < t; j++)
                 {
-                    for (int q = 0; q < qa[i].Basis.Count; q++)
+                    for (int q = 0; q < pa[i]; q++)
                     {
                         double w = flip[j] * svd.VT[j, offsets[i] + q];
-                        double[] basisRow = qa[i].Basis[q];
-                        for (int x = 0; x < din; x++) block[(j * din) + x] += w * basisRow[x];
+                        VectorKernels.Axpy(w, qa[i][q], new Span<double>(block, j * din, din));
                     }
                 }
 

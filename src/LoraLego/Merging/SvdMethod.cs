@@ -6,7 +6,7 @@ namespace LoraLego.Merging;
 
 /// <summary>
 /// Best rank-k approximation (Eckart–Young) of Σ_i s_i B_i A_i, computed from the factors by
-/// <see cref="LowRankSvd"/>; the d_out × d_in matrix is never formed. Each source's scale enters the core
+/// <see cref="FactoredSvd"/>; the d_out × d_in matrix is never formed. Each source's scale enters the core
 /// once. Output units carry √σ on both sides and scale 1. k = <see cref="MergeOptions.Rank"/>, default the
 /// largest source rank; fewer units come out when the sum has fewer singular values than k.
 /// </summary>
@@ -22,9 +22,7 @@ public sealed class SvdMethod : IMergeMethod
         int k = ModuleInputChecks.RankOrDefault(input, options, ModuleInputChecks.MaxSourceRank(input));
         cancellationToken.ThrowIfCancellationRequested();
         var pool = UnitBlockOps.Concatenate(input.Sources);
-        var svd = LowRankSvd.Compute(pool.A, pool.BT, pool.Scale, input.InFeatures, input.OutFeatures, k);
-        var scale = new double[svd.Rank];
-        for (int i = 0; i < scale.Length; i++) scale[i] = 1.0;
-        return new UnitBlock(input.InFeatures, input.OutFeatures, svd.A, svd.BT, scale);
+        var svd = FactoredSvd.Compute(pool.A, pool.BT, pool.Scale, input.InFeatures, input.OutFeatures, k);
+        return UnitBlockOps.FromSvd(svd);
     }
 }

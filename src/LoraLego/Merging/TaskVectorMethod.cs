@@ -1,4 +1,6 @@
 using System.Threading;
+using LoraLego.Clustering;
+using LoraLego.Linalg;
 using LoraLego.Merging.Dense;
 using LoraLego.Units;
 
@@ -24,9 +26,9 @@ public abstract class TaskVectorMethod : IMergeMethod
     {
         int rank = MergeInputChecks.Rank(input, options);
         float[] merged = MergeDense(input, options, cancellationToken);
-        ulong sketchSeed = SplitMixRandom.StreamSeed(options.Seed, input.Module, SketchStream);
+        ulong sketchSeed = SplitMix64.StreamSeed(options.Seed, input.Module, SketchStream);
         var svd = RandomizedSvd.Compute(merged, input.OutFeatures, input.InFeatures, rank, sketchSeed, cancellationToken: cancellationToken);
-        return UnitFactors.FromSvd(svd, rank, input.InFeatures, input.OutFeatures);
+        return UnitBlockOps.FromSvd(svd, rank);
     }
 
     /// <summary>The merged dense delta before the rank reduction (OutFeatures × InFeatures, row-major).</summary>

@@ -65,6 +65,29 @@ public static class UnitBlockOps
         return new UnitBlock(din, dout, a, bt, (double[])block.Scale.Clone());
     }
 
+    /// <summary>
+    /// Units of scale 1 from singular triplets, √σ on each side so b and a carry equal norms;
+    /// padded with zero units up to <paramref name="padTo"/> when given, so every module of a merge
+    /// can have the same rank (one r in the adapter config).
+    /// </summary>
+    public static UnitBlock FromSvd(FactoredSvd svd, int padTo = 0)
+    {
+        int count = Math.Max(svd.Rank, padTo), din = svd.InFeatures, dout = svd.OutFeatures;
+        var a = new float[(long)count * din];
+        var bt = new float[(long)count * dout];
+        var scale = new double[count];
+        for (int k = 0; k < count; k++)
+        {
+            scale[k] = 1.0;
+            if (k >= svd.Rank) continue;
+            double root = Math.Sqrt(svd.Sigma[k]);
+            VectorKernels.ScaleToFloat(root, svd.V[k], new Span<float>(a, k * din, din));
+            VectorKernels.ScaleToFloat(root, svd.U[k], new Span<float>(bt, k * dout, dout));
+        }
+
+        return new UnitBlock(din, dout, a, bt, scale);
+    }
+
     /// <summary>Stacks the units of several blocks of one module, in order: ΔW of the result = Σ ΔW of the parts.</summary>
     public static UnitBlock Concatenate(IReadOnlyList<UnitBlock> blocks)
     {

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using LoraLego.Clustering;
 using LoraLego.Merging;
 using LoraLego.Merging.Dense;
 using LoraLego.Units;
@@ -78,7 +79,7 @@ internal static class DenseReference
     /// <summary>Bernoulli(density) keep mask drawn row-major from the task's stream, survivors / density.</summary>
     public static Matrix<double> RandomDrop(Matrix<double> x, double density, int seed, string module, int task)
     {
-        var rng = SplitMixRandom.ForStream(seed, module, task);
+        var rng = SplitMix64.ForStream(seed, module, task);
         var y = x.Clone();
         double limit = density * 4294967296.0;
         for (int r = 0; r < x.RowCount; r++)

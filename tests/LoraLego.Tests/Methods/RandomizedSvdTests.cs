@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using LoraLego.Linalg;
 using LoraLego.Merging.Dense;
 using MathNet.Numerics.LinearAlgebra;
 using Xunit;

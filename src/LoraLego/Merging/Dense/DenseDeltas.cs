@@ -1,7 +1,8 @@
 using System;
-using System.Runtime.CompilerServices;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Threading.Tasks;
+using LoraLego.Linalg;
 using LoraLego.Units;
 
 namespace LoraLego.Merging.Dense;

@@ -1,6 +1,7 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Threading.Tasks;
+using LoraLego.Linalg;
 
 namespace LoraLego.Merging.Dense;
 

@@ -1,11 +1,12 @@
 using System.Runtime.CompilerServices;
+using LoraLego.Clustering;
 
 namespace LoraLego.Merging.Dense;
 
 /// <summary>
 /// DARE's random drop: each entry survives with probability <c>density</c> and survivors are
 /// divided by the density so the expected task vector is unchanged. Entry e uses draw e of the
-/// task's SplitMix64 stream; SplitMix64 is counter-based (draw e = mix(seed + (e+1)·γ)), so chunks
+/// task's SplitMix64 stream (counter-based, see SplitMix64.Draw), so chunks
 /// draw their own entries in parallel and still reproduce the sequential stream exactly.
 /// </summary>
 internal static class RandomDrop
@@ -26,7 +27,7 @@ internal static class RandomDrop
     {
         for (int i = start; i < end; i++)
         {
-            bool keep = (SplitMixRandom.Draw(streamSeed, i) >> 32) < limit;
+            bool keep = (SplitMix64.Draw(streamSeed, i) >> 32) < limit;
             x[i] = keep ? (float)(x[i] * rescale) : 0f;
         }
     }

@@ -1,6 +1,8 @@
 using System;
 using System.Linq;
 using System.Threading;
+using LoraLego.Clustering;
+using LoraLego.Linalg;
 
 namespace LoraLego.Merging.Dense;
 
@@ -21,9 +23,9 @@ internal static class RandomizedSvd
     {
         if ((long)rows * cols != m.Length) throw new ArgumentException("Matrix size does not match its shape.", nameof(m));
         int sketch = Math.Min(rank + oversampling, Math.Min(rows, cols));
-        if (sketch <= 0) return FactoredSvd.FromCore(Array.Empty<double[]>(), new double[0, 0], Array.Empty<double[]>());
+        if (sketch <= 0) return FactoredSvd.Empty(rows, cols);
 
-        var rng = new SplitMixRandom(seed);
+        var rng = new SplitMix64(seed);
         var omega = new float[sketch][];
         for (int j = 0; j < sketch; j++)
         {
@@ -43,9 +45,9 @@ internal static class RandomizedSvd
 
         // M ≈ Σ_j q_j (Mᵀq_j)ᵀ: a factored matrix of q.Length terms, whose exact SVD is cheap.
         var projected = DenseProducts.TransposeTimesVectors(m, rows, cols, q);
-        var full = FactoredSvd.Compute(q, projected, Enumerable.Repeat(1.0, q.Length).ToArray());
-        return full.Truncated(rank);
+        return FactoredSvd.Compute(q, projected, Enumerable.Repeat(1.0, q.Length).ToArray(), cols, rows, rank);
     }
 
-    private static double[][] Orthonormal(double[][] vectors) => OrthonormalRows.Compute(vectors).Basis.ToArray();
+    private static double[][] Orthonormal(double[][] vectors) =>
+        vectors.Length == 0 ? vectors : HouseholderQr.FromVectors(vectors, vectors[0].Length).ThinQ();
 }

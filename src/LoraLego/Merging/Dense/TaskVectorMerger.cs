@@ -1,6 +1,8 @@
 using System;
 using System.Runtime.CompilerServices;
 using System.Threading;
+using LoraLego.Clustering;
+using LoraLego.Linalg;
 
 namespace LoraLego.Merging.Dense;
 
@@ -112,7 +114,7 @@ internal static class TaskVectorMerger
                 var cut = cuts[task] ??= MagnitudeTrim.Find(work, MagnitudeTrim.KeepCount(recipe.Density, work.Length));
                 return cut.KeepsAll ? Kept.All : new Kept(cut.Threshold, cut.TiesToKeep, MagnitudeTrim.TiesBefore(work, cut));
             case TrimKind.RandomDrop:
-                RandomDrop.Apply(work, recipe.Density, SplitMixRandom.StreamSeed(seed, module, task));
+                RandomDrop.Apply(work, recipe.Density, SplitMix64.StreamSeed(seed, module, task));
                 return Kept.All;
             default:
                 return Kept.All;
