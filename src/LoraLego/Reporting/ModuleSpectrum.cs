@@ -7,7 +7,7 @@ namespace LoraLego.Reporting;
 
 /// <summary>
 /// Seam: the singular values of a module's delta Σ s_i b_i a_iᵀ, from the factors through the
-/// project's one factored SVD (<see cref="LowRankSvd"/>). The report reads spectra only through
+/// project's one factored SVD (<see cref="FactoredSvd"/>). The report reads spectra only through
 /// here, so this file is the one place to point at a shared spectrum engine when there is one.
 /// </summary>
 internal static class ModuleSpectrum
@@ -37,5 +37,5 @@ internal static class ModuleSpectrum
     public static double[] Of(UnitBlock block) =>
         block.Count == 0
             ? Array.Empty<double>()
-            : LowRankSvd.Compute(block.A, block.BT, block.Scale, block.InFeatures, block.OutFeatures, rank: 0).SingularValues;
+            : FactoredSvd.Compute(block.A, block.BT, block.Scale, block.InFeatures, block.OutFeatures).Sigma;
 }
