@@ -206,6 +206,29 @@ public sealed class ReportTests : IDisposable
         Assert.Equal(expected, spectra.Charts.Select(c => c.Title));
     }
 
+    [Fact]
+    public void Build_ModuleOfAnotherShape_IsReportedNotedAndLeftOut_TheRestIsDrawn()
+    {
+        // Two sources whose model.q_proj differ in width (a user mixing base models), one shared v_proj.
+        var a = AdapterLoader.Load(TestFiles.WritePeft(_temp.Combine("a"), TestFiles.PeftConfig(2, 4),
+            TestFiles.PeftLinear("model.q_proj", 2, 8, 6, 1).Concat(TestFiles.PeftLinear("model.v_proj", 2, 8, 6, 2))));
+        var b = AdapterLoader.Load(TestFiles.WritePeft(_temp.Combine("b"), TestFiles.PeftConfig(2, 4),
+            TestFiles.PeftLinear("model.q_proj", 2, 5, 6, 3).Concat(TestFiles.PeftLinear("model.v_proj", 2, 8, 6, 4))));
+        var errors = new List<LoraLegoException>();
+        var inputs = new ReportInputs { Merged = { a }, Sources = { a, b } };
+        var report = ReportBuilder.Build(inputs, onError: errors.Add);
+
+        Assert.NotEmpty(errors);
+        Assert.All(errors, e => Assert.Equal("ModuleShapeMismatch", e.ErrorId));
+        Assert.All(errors, e => Assert.Contains("model.q_proj", e.Message));
+        Assert.Contains(report.Notes, n => n.Contains("model.q_proj") && n.Contains("left out of the retention of a"));
+        var perModule = report.Sections.Single(s => s.Id == "retention").Charts[1];
+        Assert.Equal("Retention per module: a", perModule.Title);
+        Assert.Contains("<h2>Notes</h2>", HtmlReportWriter.Render(report));
+        // v_proj is still measured and drawn; q_proj is not.
+        Assert.Equal(new[] { "model.v_proj" }, ((OxyPlot.Axes.CategoryAxis)perModule.Model.Axes[0]).Labels);
+    }
+
     private ReportInputs SampleInputs()
     {
         // The exact sum of the three samples (Concat) and LoRA-LEGO centroids of their units.
