@@ -112,7 +112,7 @@ internal sealed class ReportContext
         if (byModule.TryGetValue(module, out var sigma)) return sigma;
         CancellationToken.ThrowIfCancellationRequested();
         var m = adapter.GetModule(module);
-        sigma = m is null ? Array.Empty<double>() : ModuleSpectrum.Of(m.ReadUnits());
+        sigma = m is null ? Array.Empty<double>() : SpectrumSeam.Of(m);
         byModule.Add(module, sigma);
         return sigma;
     }

@@ -33,7 +33,7 @@ internal static class SimilaritySection
                 {
                     // A module of another shape in another adapter is not the same layer: it adds nothing to their inner product.
                     if (blocks[j] is not { } y || y.InFeatures != x.InFeatures || y.OutFeatures != x.OutFeatures) continue;
-                    double value = DeltaSimilarity.Inner(x, y);
+                    double value = SimilaritySeam.Inner(x, y);
                     inner[i, j] += value;
                     if (j != i) inner[j, i] += value;
                 }

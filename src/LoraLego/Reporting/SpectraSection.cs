@@ -134,6 +134,6 @@ internal static class SpectraSection
             blocks.Add(m.ReadUnits(weight));
         }
 
-        return ModuleSpectrum.Of(blocks);
+        return SpectrumSeam.OfSum(blocks);
     }
 }

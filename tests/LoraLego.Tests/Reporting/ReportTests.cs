@@ -35,26 +35,36 @@ public sealed class ReportTests : IDisposable
     public void Dispose() => _temp.Dispose();
 
     [Fact]
-    public void ModuleSpectrum_OfSeveralBlocks_IsTheDenseSumsSingularValues()
+    public void SpectrumSeam_OfSeveralBlocks_IsTheDenseSumsSingularValues()
     {
         var rng = new Random(7);
         var blocks = new[] { RandomBlock(rng, 3, 20, 13), RandomBlock(rng, 5, 20, 13) };
         var dense = Dense.Delta(blocks[0]) + Dense.Delta(blocks[1]);
         var expected = dense.Svd(false).S.ToArray().Take(8).ToArray();
-        var actual = ModuleSpectrum.Of(blocks);
+        var actual = SpectrumSeam.OfSum(blocks);
         Assert.Equal(8, actual.Length);
         for (int i = 0; i < 8; i++) Assert.Equal(expected[i], actual[i], 1e-9 * expected[0]);
     }
 
     [Fact]
-    public void DeltaSimilarity_Inner_IsTheDenseFrobeniusInnerProduct()
+    public void SpectrumSeam_OfAModule_IsItsDenseDeltasSingularValues()
+    {
+        var module = _samples[1].GetModule("mlp.fc2")!;
+        var expected = Dense.Delta(module).Svd(false).S.ToArray();
+        var actual = SpectrumSeam.Of(module);
+        Assert.Equal(module.Rank, actual.Length);
+        for (int i = 0; i < actual.Length; i++) Assert.Equal(expected[i], actual[i], 1e-9 * expected[0]);
+    }
+
+    [Fact]
+    public void SimilaritySeam_Inner_IsTheDenseFrobeniusInnerProduct()
     {
         var rng = new Random(11);
         var x = RandomBlock(rng, 4, 17, 9);
         var y = RandomBlock(rng, 6, 17, 9);
         double expected = Dense.Delta(x).PointwiseMultiply(Dense.Delta(y)).Enumerate().Sum();
-        Assert.Equal(expected, DeltaSimilarity.Inner(x, y), 1e-9 * Math.Abs(expected));
-        Assert.Equal(Math.Pow(Dense.Frobenius(Dense.Delta(x)), 2), DeltaSimilarity.Inner(x, x), 1e-9);
+        Assert.Equal(expected, SimilaritySeam.Inner(x, y), 1e-9 * Math.Abs(expected));
+        Assert.Equal(Math.Pow(Dense.Frobenius(Dense.Delta(x)), 2), SimilaritySeam.Inner(x, x), 1e-9);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using LoraLego.Adapters;
 using LoraLego.Linalg;
 using LoraLego.Units;
 
@@ -8,12 +9,16 @@ namespace LoraLego.Reporting;
 /// <summary>
 /// Seam: the singular values of a module's delta Σ s_i b_i a_iᵀ, from the factors through the
 /// project's one factored SVD (<see cref="FactoredSvd"/>). The report reads spectra only through
-/// here, so this file is the one place to point at a shared spectrum engine when there is one.
+/// here, so this file is the one place to point at the shared spectrum engine
+/// (Analysis.ModuleSpectrum.Measure(module).SingularValues) once it is on main.
 /// </summary>
-internal static class ModuleSpectrum
+internal static class SpectrumSeam
 {
-    /// <summary>Singular values of the delta the blocks add up to (all blocks of one module), descending.</summary>
-    public static double[] Of(IReadOnlyList<UnitBlock> blocks)
+    /// <summary>Singular values of one adapter module's delta (weight 1), descending.</summary>
+    public static double[] Of(LoraModule module) => Of(module.ReadUnits());
+
+    /// <summary>Singular values of the delta the blocks add up to (all blocks of one module, e.g. weighted sources), descending.</summary>
+    public static double[] OfSum(IReadOnlyList<UnitBlock> blocks)
     {
         if (blocks.Count == 0) return Array.Empty<double>();
         if (blocks.Count == 1) return Of(blocks[0]);
@@ -34,7 +39,7 @@ internal static class ModuleSpectrum
         return Of(new UnitBlock(inFeatures, outFeatures, a, bt, scale));
     }
 
-    public static double[] Of(UnitBlock block) =>
+    private static double[] Of(UnitBlock block) =>
         block.Count == 0
             ? Array.Empty<double>()
             : FactoredSvd.Compute(block.A, block.BT, block.Scale, block.InFeatures, block.OutFeatures).Sigma;
