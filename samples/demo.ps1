@@ -75,7 +75,13 @@ $rows = foreach ($name in $merged.Keys) {
 }
 $rows | Format-Table -AutoSize | Out-String -Width 160 | Write-Host
 
-Write-Host "== How well each merge still solves each task (held-out accuracy; Score = Merged / Own)" -ForegroundColor Cyan
+Write-Host "== One HTML report of the samples and their merges (Export-LoraReport)" -ForegroundColor Cyan
+# Charts of the sources and the merges: spectra per module, rank and norm by layer, similarity,
+# retention per source, and cluster membership of the LoRA-LEGO centroids. Self-contained: open it offline.
+$report = $centroids | Export-LoraReport -Path (Join-Path $outRoot 'report.html') -Merged @($merged.Values) -Source $samples -Title 'LoraLego demo: three sample LoRAs and their merges' -PassThru
+Write-Host "Report written to $($report.FullName)"
+
+Write-Host "`n== How well each merge still solves each task (held-out accuracy; Score = Merged / Own)" -ForegroundColor Cyan
 if (-not (Test-Path $Evaluator)) {
     & dotnet build (Join-Path $PSScriptRoot '../bench/Quality/LoraLego.Bench.Quality.csproj') -c Release --nologo -v q -clp:ErrorsOnly
     if ($LASTEXITCODE -ne 0) { throw "Could not build the evaluator (bench/Quality)." }
@@ -87,3 +93,4 @@ $evalArgs = @('--tasks', (Join-Path $PSScriptRoot 'tasks')) + @($folders | ForEa
 if ($LASTEXITCODE -ne 0) { throw "The evaluator failed (exit code $LASTEXITCODE)." }
 Write-Host "Base: the frozen network alone; Own: the task's own LoRA; Merged: one adapter serving all three tasks."
 Write-Host "Merged adapters written under $((Resolve-Path $outRoot).Path)"
+Write-Host "Report of the samples and their merges: $($report.FullName)"

@@ -141,15 +141,18 @@ Describe 'Views' {
     It 'shows adapters as a table that fits 120 columns with readable sizes' {
         $text = $script:All | Format-Table | Out-String -Width 120
         $lines = $text -split "`r?`n" | Where-Object { $_.Trim() }
-        $lines[0] | Should -Match '^Name\s+Format\s+Rank\s+Alpha\s+Modules\s+Parameters\s+DType\s+Size'
+        $lines[0] | Should -Match '^Name\s+Format\s+Family\s+Components\s+Rank\s+Alpha\s+Modules\s+Parameters\s+DType\s+Size'
         $lines | ForEach-Object { $_.TrimEnd().Length | Should -BeLessOrEqual 120 }
-        $text | Should -Match 'task-a\s+Peft\s+4\s+4\s+3\s+1,192\s+F32\s+5\.3 KB'
+        $text | Should -Match 'task-a\s+Peft\s+Transformers\s+4\s+4\s+3\s+1,192\s+F32\s+5\.3 KB'
+        if ($script:HasRealFixtures) { $text | Should -Match 'flowers\s+Peft\s+StableDiffusion1\s+unet\s+4\s+16\s' }
         $text | Should -Not -Match '\d\.\d{5,}'
     }
 
     It 'shows the list view with shapes of extra tensors, not their values' {
         $text = $script:All[0] | Format-List | Out-String -Width 120
         $text | Should -Match 'TargetModules\s*:\s*fc1, fc2, head'
+        $text | Should -Match 'Family\s*:\s*Transformers'
+        $text | Should -Match 'Components\s*:\s*\(the model itself\)'
         $text | Should -Match 'Scale\s*:\s*1'
         if ($script:HasRealFixtures) {
             $emotion = Get-LoraAdapter (Join-Path $script:RealFixtures 'gpt2/emotion-cls') | Format-List | Out-String -Width 200
@@ -159,8 +162,8 @@ Describe 'Views' {
 
     It 'shows modules as a table of shapes, ranks and scales without raw vectors' {
         $text = $script:All[2].Modules | Format-Table | Out-String -Width 120
-        $text | Should -Match 'Name\s+Kind\s+In\s+Out\s+Rank\s+Alpha\s+Scale'
-        $text | Should -Match 'mlp\.fc1\s+Linear\s+32\s+64\s+4\s+4\s+1'
+        $text | Should -Match 'Name\s+Kind\s+Network\s+In\s+Out\s+Rank\s+Alpha\s+Scale'
+        $text | Should -Match 'mlp\.fc1\s+Linear\s+Lora\s+32\s+64\s+4\s+4\s+1'
         $text | Should -Not -Match '\d\.\d{5,}'
         $text | Should -Not -Match '\{'
         ($script:All[2].Modules[0] | Format-List | Out-String) | Should -Match 'AShape\s*:\s*\[4, 32\]'

@@ -33,7 +33,18 @@ Import-Module '$script:Manifest'
 `$clusters = if (`$adapters -eq 1 -and (Get-Command Split-LoraMsu, Invoke-LoraCluster -ErrorAction SilentlyContinue).Count -eq 2) {
     @(Get-LoraAdapter -LiteralPath `$sample | Split-LoraMsu | Invoke-LoraCluster -K 2 -Seed 1).Count
 } else { -1 }
+# The report draws its charts with OxyPlot, which only the module ships: it must come from Dependencies/ too.
+`$oxyPlot = `$null
+if (`$adapters -eq 1 -and (Get-Command Export-LoraReport -ErrorAction SilentlyContinue)) {
+    `$html = Join-Path ([IO.Path]::GetTempPath()) ("loralego-isolation-" + [guid]::NewGuid().ToString('N') + '.html')
+    Get-LoraAdapter -LiteralPath `$sample | Export-LoraReport -Path `$html
+    `$svgs = ([regex]::Matches((Get-Content -Raw `$html), '<svg ')).Count
+    Remove-Item `$html
+    `$oxy = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'OxyPlot' } | Select-Object -First 1
+    `$oxyPlot = @{ Location = `$oxy.Location; Context = [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext(`$oxy).Name; Charts = `$svgs }
+}
 [pscustomobject]@{
+    OxyPlot        = `$oxyPlot
     FirstVersion   = `$first.GetName().Version.ToString()
     LoadedVersions = @([AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { `$_.GetName().Name -eq 'MathNet.Numerics' } | ForEach-Object { `$_.GetName().Version.ToString() } | Sort-Object)
     EngineLocation = `$engine.Location
@@ -74,6 +85,14 @@ Describe 'Dependency isolation' {
         if (-not (Get-Command Get-LoraAdapter -Module LoraLego -ErrorAction SilentlyContinue)) { Set-ItResult -Skipped -Because 'Get-LoraAdapter is not compiled into this build' ; return }
         if (-not $script:Sample) { Set-ItResult -Skipped -Because "no sample adapters in $script:SamplesPath (build.ps1 -Task Samples)" ; return }
         $script:Report.Adapters | Should -Be 1
+    }
+
+    It 'draws a report with OxyPlot from Dependencies/, in the module''s own load context' {
+        if (-not (Get-Command Export-LoraReport -Module LoraLego -ErrorAction SilentlyContinue)) { Set-ItResult -Skipped -Because 'Export-LoraReport is not compiled into this build'; return }
+        if (-not $script:Sample) { Set-ItResult -Skipped -Because "no sample adapters in $script:SamplesPath (build.ps1 -Task Samples)"; return }
+        $script:Report.OxyPlot.Location | Should -Be (Join-Path (Split-Path $script:Manifest) 'Dependencies/OxyPlot.dll')
+        $script:Report.OxyPlot.Context | Should -Be 'LoraLego'
+        $script:Report.OxyPlot.Charts | Should -BeGreaterThan 0
     }
 
     It 'clusters the sample''s units beside the older MathNet' {

@@ -135,7 +135,8 @@ Describe 'Merge-LoraAdapter' {
         $config.peft_type | Should -Be 'LORA'
         $config.r | Should -Be 12
         $config.lora_alpha | Should -Be 12
-        @($config.target_modules) | Should -Be @('fc1', 'fc2', 'head')
+        # The written modules' full paths: PEFT adapts exactly these layers.
+        @($config.target_modules) | Should -Be @('mlp.fc1', 'mlp.fc2', 'mlp.head')
         $config.base_model_name_or_path | Should -Be 'loralego-bench/mlp'
         $bytes = [IO.File]::ReadAllBytes((Join-Path $out 'adapter_model.safetensors'))
         $header = [Text.Encoding]::UTF8.GetString($bytes, 8, [int][BitConverter]::ToUInt64($bytes, 0)) | ConvertFrom-Json -AsHashtable
@@ -174,14 +175,23 @@ Describe 'Merge-LoraAdapter' {
     }
 
     It 'writes a kohya file that loads back with the same deltas' {
+        # The SD 1.5 samples: a kohya and a diffusers file of one base, merged module for module.
+        $sd = Get-LoraAdapter (Join-Path $script:SamplesPath 'sd15/*')
         $out = Join-Path $TestDrive 'merged.safetensors'
-        $k = $script:Samples | Split-LoraMsu | Merge-LoraAdapter -Path $out -Format Kohya -PassThru
+        $k = $sd | Split-LoraMsu | Merge-LoraAdapter -Path $out -Format Kohya -PassThru
         $k.Format | Should -Be 'Kohya'
-        $k.ModuleCount | Should -Be 3
-        $p = $script:Samples | Split-LoraMsu | Merge-LoraAdapter -Path (Join-Path $TestDrive 'peft-for-kohya') -PassThru
-        $kn = $k.Modules | Sort-Object Name | ForEach-Object DeltaNorm
-        $pn = $p.Modules | ForEach-Object { [LoraLego.Adapters.ModuleNames]::ToKohya($_.Name) } | Sort-Object | ForEach-Object { $n = $_; ($p.Modules | Where-Object { [LoraLego.Adapters.ModuleNames]::ToKohya($_.Name) -eq $n }).DeltaNorm }
-        for ($i = 0; $i -lt $kn.Count; $i++) { [math]::Abs($kn[$i] - $pn[$i]) / $pn[$i] | Should -BeLessThan 1e-6 }
+        $k.ModuleCount | Should -Be 10
+        $d = $sd | Split-LoraMsu | Merge-LoraAdapter -Path (Join-Path $TestDrive 'merged-d.safetensors') -Format Diffusers -PassThru
+        $d.Format | Should -Be 'Diffusers'
+        foreach ($m in $k.Modules) { [math]::Abs($m.DeltaNorm - $d.GetModule($m.Name).DeltaNorm) / $m.DeltaNorm | Should -BeLessThan 1e-6 }
+    }
+
+    It 'refuses kohya for a transformers model, naming the module and the way out, and writes nothing' {
+        $out = Join-Path $TestDrive 'mlp.safetensors'
+        $script:Samples | Split-LoraMsu | Merge-LoraAdapter -Path $out -Format Kohya -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'OutputNameUnmapped*'
+        $err[0].Exception.Message | Should -Match 'Peft'
+        Test-Path $out | Should -BeFalse
     }
 
     It 'writes half precision with -DType' {
@@ -199,6 +209,24 @@ Describe 'Merge-LoraAdapter' {
         $es = Measure-LoraMerge $svd $script:Samples -Summary
         $el = Measure-LoraMerge $lego $script:Samples -Summary
         $es.RelativeError | Should -BeLessOrEqual ($el.RelativeError + 1e-9)
+    }
+
+    It 'merges with the 2025 spectral methods and records the options they use' {
+        $core = $script:Samples | Split-LoraMsu | Merge-LoraAdapter -Path (Join-Path $TestDrive 'core') -Method core_space -CoreSpaceMerge Iso-CTS -CommonSpaceFraction 0.5 -Rank 6 -PassThru
+        $core.Modules | ForEach-Object { $_.Rank | Should -Be 6 }
+        $bytes = [IO.File]::ReadAllBytes($core.TensorFilePath)
+        $header = [Text.Encoding]::UTF8.GetString($bytes, 8, [int][BitConverter]::ToUInt64($bytes, 0)) | ConvertFrom-Json -AsHashtable
+        $header['__metadata__']['loralego.method'] | Should -Be 'CoreSpace'
+        $options = $header['__metadata__']['loralego.options'] | ConvertFrom-Json
+        $options.core_space_merge | Should -Be 'Iso-CTS'
+        $options.common_space_fraction | Should -Be '0.5'
+
+        # TSV-M keeps ⌊min(out, in) / 3⌋ triplets of each input, at most its 4: all 12 in fc1 (32 / 3) and fc2, 3 × 3 in the 10-output head.
+        $tsv = $script:Samples | Split-LoraMsu | Merge-LoraAdapter -Path (Join-Path $TestDrive 'tsv') -Method TSV-M -PassThru
+        ($tsv.Modules | Sort-Object Name | ForEach-Object Rank) | Should -Be @(12, 12, 9)
+        $script:Samples | Split-LoraMsu | Merge-LoraAdapter -Path (Join-Path $TestDrive 'bad') -Method TsvM -TaskFraction 0 -ErrorVariable err -ErrorAction SilentlyContinue
+        ($err | ForEach-Object FullyQualifiedErrorId) -join ' ' | Should -Match 'MergeFractionInvalid'
+        Test-Path (Join-Path $TestDrive 'bad') | Should -BeFalse
     }
 
     It 'names an unknown method' {
@@ -286,6 +314,11 @@ Describe 'Tab completion' {
     It 'completes -Method with the merge methods' {
         $line = 'Merge-LoraAdapter -Method S'
         (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Contain 'Svd'
+    }
+
+    It 'completes -CoreSpaceMerge with the merge methods' {
+        $line = 'Merge-LoraAdapter -CoreSpaceMerge Iso'
+        (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be @('IsoC', 'IsoCts')
     }
 
     It 'completes -Module with module names of adapters loaded in the session' {

@@ -1,5 +1,6 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'common.ps1')
+    . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
 
     # Random but valid float32 values (|x| < 0.05), made once and reused, so big adapters are cheap to write.
     $script:Pattern = & {
@@ -34,32 +35,16 @@ BeforeAll {
             [string] $BaseModel = 'test/base', [int] $Seed = 1, [hashtable] $Poke = @{}
         )
         New-Item -ItemType Directory -Path $Path -Force | Out-Null
-        $header = [ordered]@{ '__metadata__' = [ordered]@{ format = 'pt' } }
-        $blocks = [System.Collections.Generic.List[byte[]]]::new()
-        $offset = 0L
+        $tensors = [ordered]@{}
         $k = 0
         foreach ($m in $Modules) {
             foreach ($t in @(@{ Key = "base_model.model.$m.lora_A.weight"; Shape = @($Rank, $In) }, @{ Key = "base_model.model.$m.lora_B.weight"; Shape = @($Out, $Rank) })) {
-                $count = [long]$t.Shape[0] * $t.Shape[1]
-                $values = New-Values $count ($Seed * 1000 + $k++)
+                $values = New-Values ([long]$t.Shape[0] * $t.Shape[1]) ($Seed * 1000 + $k++)
                 if ($Poke.ContainsKey($t.Key)) { foreach ($i in $Poke[$t.Key].Keys) { $values[$i] = $Poke[$t.Key][$i] } }
-                $bytes = [byte[]]::new($count * 4)
-                [Buffer]::BlockCopy($values, 0, $bytes, 0, $bytes.Length)
-                $header[$t.Key] = [ordered]@{ dtype = 'F32'; shape = $t.Shape; data_offsets = @($offset, ($offset + $bytes.Length)) }
-                $offset += $bytes.Length
-                $blocks.Add($bytes)
+                $tensors[$t.Key] = @{ Shape = $t.Shape; Values = $values }
             }
         }
-        $json = [Text.Encoding]::UTF8.GetBytes(($header | ConvertTo-Json -Compress -Depth 5))
-        $padded = [int]([Math]::Ceiling($json.Length / 8) * 8)
-        $stream = [IO.File]::Create((Join-Path $Path 'adapter_model.safetensors'))
-        try {
-            $stream.Write([BitConverter]::GetBytes([uint64]$padded), 0, 8)
-            $stream.Write($json, 0, $json.Length)
-            for ($i = $json.Length; $i -lt $padded; $i++) { $stream.WriteByte(32) }
-            foreach ($b in $blocks) { $stream.Write($b, 0, $b.Length) }
-        }
-        finally { $stream.Dispose() }
+        $null = Write-SafeTensorsFile -Path (Join-Path $Path 'adapter_model.safetensors') -Tensors $tensors -Metadata ([ordered]@{ format = 'pt' })
         [ordered]@{
             peft_type = 'LORA'; r = $Rank; lora_alpha = $Alpha; target_modules = @('q_proj', 'v_proj')
             base_model_name_or_path = $BaseModel; task_type = 'CAUSAL_LM'

@@ -51,6 +51,11 @@ internal static class MergeCatalog
         new("magnitude_prune", "magnitude_prune", true),
         new("knots (TIES)", "knots", true),
         new("knots (TA)", "knots", true, o => o.KnotsMerge = KnotsMerge.Ta),
+        new("TSV-M", "TsvM", true),
+        new("Iso-C", "IsoC", true),
+        new("Iso-CTS", "IsoCts", true),
+        new("CoreSpace (TSV-M)", "CoreSpace", true),
+        new("CoreSpace (TIES)", "CoreSpace", true, o => o.CoreSpaceMerge = "ties"),
     };
 
     /// <summary>

@@ -54,6 +54,15 @@ public sealed class MeasureLoraMergeCommand : LoraCmdletBase
             return;
         }
 
+        try
+        {
+            FamilyCheck.EnsureCompatible(new[] { Merged }.Concat(Source).ToList());
+        }
+        catch (LoraLegoException e)
+        {
+            ThrowTerminatingError(ErrorRecords.From(e, Merged));
+        }
+
         var filter = WildcardFilter.Create(Module);
         var modules = MeasureStage.ModuleNames(Merged, Source).Where(filter.Matches).ToList();
         foreach (var name in modules.Where(n => Merged.GetModule(n) is null))

@@ -31,11 +31,17 @@ public enum OutputDType
     BF16,
 }
 
-/// <summary>Output formats Merge-LoraAdapter writes.</summary>
+/// <summary>Output formats Merge-LoraAdapter and Convert-LoraAdapter write (docs/formats.md).</summary>
 public enum OutputFormat
 {
+    /// <summary>A PEFT folder for PeftModel.from_pretrained: one model (pipeline component) per folder.</summary>
     Peft,
+
+    /// <summary>One kohya .safetensors file for A1111, Forge, ComfyUI and sd-scripts.</summary>
     Kohya,
+
+    /// <summary>One diffusers .safetensors file for pipeline.load_lora_weights, with lora_adapter_metadata.</summary>
+    Diffusers,
 }
 
 /// <summary>
@@ -47,7 +53,7 @@ public enum OutputFormat
 [OutputType(typeof(LoraAdapter))]
 public sealed class MergeLoraAdapterCommand : UnitGatheringCmdletBase
 {
-    /// <summary>The output: a folder (PEFT) or a .safetensors file (kohya).</summary>
+    /// <summary>The output: a folder (PEFT) or a .safetensors file (kohya, diffusers).</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = null!;
@@ -72,11 +78,32 @@ public sealed class MergeLoraAdapterCommand : UnitGatheringCmdletBase
     [Parameter]
     public KnotsMerge KnotsMerge { get; set; } = KnotsMerge.Ties;
 
+    /// <summary>TSV-M: the fraction of min(d_out, d_in) singular triplets each input keeps; unbound means 1/T.</summary>
+    [Parameter]
+    [ValidateRange(0.0, 1.0)]
+    public double? TaskFraction { get; set; }
+
+    /// <summary>Iso-CTS: the fraction of the rank given to the common subspace.</summary>
+    [Parameter]
+    [ValidateRange(0.0, 1.0)]
+    public double CommonSpaceFraction { get; set; } = 0.8;
+
+    /// <summary>CoreSpace: the method run on the core matrices.</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(MergeMethodCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string CoreSpaceMerge { get; set; } = TsvMethod.MethodName;
+
     [Parameter]
     public int Seed { get; set; }
 
     [Parameter]
     public OutputFormat Format { get; set; } = OutputFormat.Peft;
+
+    /// <summary>Write only this pipeline component's modules (a PEFT folder holds one component).</summary>
+    [Parameter]
+    [ValidateSet(ModelComponent.Unet, ModelComponent.TextEncoder, ModelComponent.TextEncoder2, ModelComponent.Transformer)]
+    public string? Component { get; set; }
 
     /// <summary>Output dtype; by default the inputs' (F32 when they differ).</summary>
     [Parameter]
@@ -121,6 +148,9 @@ public sealed class MergeLoraAdapterCommand : UnitGatheringCmdletBase
                 Density = Density,
                 SignElection = SignElection,
                 KnotsMerge = KnotsMerge,
+                TaskFraction = TaskFraction,
+                CommonSpaceFraction = CommonSpaceFraction,
+                CoreSpaceMerge = CoreSpaceMerge,
                 Seed = Seed,
             };
             var sources = MergeStage.Sources(Units);
@@ -132,7 +162,8 @@ public sealed class MergeLoraAdapterCommand : UnitGatheringCmdletBase
             var provenance = MergeStage.Provenance(Units, sources, method.Name, options, _ => SourceHashes.Pending);
             var write = new AdapterWriteOptions
             {
-                Format = Format == OutputFormat.Kohya ? AdapterFormat.Kohya : AdapterFormat.Peft,
+                Format = OutputFormats.ToAdapterFormat(Format),
+                Component = Component,
                 DType = ChooseDType(sources),
                 Overwrite = Force,
                 Sources = sources,
@@ -144,7 +175,7 @@ public sealed class MergeLoraAdapterCommand : UnitGatheringCmdletBase
             WarnOnBaseModels(sources);
             CheckFinite(target);
 
-            var what = $"{Units.Pools.Count} modules from {sources.Count} adapter(s), method {method.Name}";
+            var what = $"{Units.Pools.Count} modules from {sources.Count} adapter(s), method {method.Name}, as {Format}";
             if (!ShouldProcess(target, $"Write merged LoRA adapter ({what})")) return;
 
             var written = Write(target, method, options, write);
@@ -212,17 +243,8 @@ public sealed class MergeLoraAdapterCommand : UnitGatheringCmdletBase
         WriteProgress(progress);
     }
 
-    private SafeTensorDType ChooseDType(IReadOnlyList<LoraAdapter> sources)
-    {
-        if (MyInvocation.BoundParameters.ContainsKey(nameof(DType)))
-        {
-            return DType switch { OutputDType.F16 => SafeTensorDType.F16, OutputDType.BF16 => SafeTensorDType.BF16, _ => SafeTensorDType.F32 };
-        }
-
-        var dtypes = sources.SelectMany(s => s.Modules).Select(m => m.DType).Distinct().ToList();
-        if (dtypes.Count != 1) return SafeTensorDType.F32;
-        return dtypes[0] switch { "F16" => SafeTensorDType.F16, "BF16" => SafeTensorDType.BF16, _ => SafeTensorDType.F32 };
-    }
+    private SafeTensorDType ChooseDType(IReadOnlyList<LoraAdapter> sources) =>
+        OutputFormats.ChooseDType(MyInvocation.BoundParameters.ContainsKey(nameof(DType)) ? DType : null, sources);
 
     private IReadOnlyList<ExtraTensor> ChooseExtraTensors(IReadOnlyList<LoraAdapter> sources)
     {

@@ -1,3 +1,4 @@
+using System.Linq;
 using System.Management.Automation;
 using LoraLego.Adapters;
 using LoraLego.Diagnostics;
@@ -39,8 +40,13 @@ public sealed class SplitLoraMsuCommand : LoraCmdletBase
         {
             if (adapter.IsDora)
             {
+                // Name the first magnitude tensor, so the user sees which module made it DoRA (none when only use_dora says so).
+                var magnitude = adapter.ExtraTensors.Select(e => e.Name).FirstOrDefault(n => n.EndsWith(".dora_scale", System.StringComparison.Ordinal)
+                    || n.Contains(".lora_magnitude_vector"));
+                var where = magnitude is null ? string.Empty : $" (tensor {magnitude})";
                 WriteEngineError(new LoraLegoException("DoraNotSplittable", LoraErrorCategory.NotImplemented, adapter.Path,
-                    $"Adapter '{adapter.Name}' ({adapter.Path}) is a DoRA adapter: its delta is not linear in B·A, so it cannot be split into rank-wise units."));
+                    $"Adapter '{adapter.Name}' ({adapter.Path}) is a DoRA adapter{where}: DoRA rescales each column of W + B·A by a magnitude "
+                    + "that needs the base weights, so its delta is not linear in B·A and cannot be split into rank-wise units."));
                 continue;
             }
 

@@ -47,7 +47,7 @@ public sealed class ModuleNameCompleter : IArgumentCompleter
 
     private static IEnumerable<LoraAdapter> BoundAdapters(IDictionary bound)
     {
-        foreach (var key in new[] { "Adapter", "Merged", "Source" })
+        foreach (var key in new[] { "Adapter", "Merged", "Source", "Reference" })
         {
             if (!bound.Contains(key)) continue;
             foreach (var item in Flatten(bound[key]))

@@ -39,8 +39,9 @@ public abstract class UnitGatheringCmdletBase : LoraCmdletBase
             }
             catch (LoraLegoException e)
             {
-                // One error per refused module and adapter, not one per unit.
-                if (_refused.Add(e.ErrorId + "|" + unit.Module + "|" + unit.Adapter)) WriteEngineError(e, unit);
+                // One error per refused module and adapter, not one per unit; a whole adapter refused (another model family): one error.
+                var module = e.ErrorId == Adapters.AdapterErrorIds.ModelFamilyMismatch ? string.Empty : unit.Module;
+                if (_refused.Add(e.ErrorId + "|" + module + "|" + unit.Adapter)) WriteEngineError(e, unit);
             }
         }
     }

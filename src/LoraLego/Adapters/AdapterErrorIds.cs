@@ -13,12 +13,17 @@ public static class AdapterErrorIds
     public const string LoraShapeMismatch = nameof(LoraShapeMismatch);
     public const string LoraRankMismatch = nameof(LoraRankMismatch);
     public const string LoraDTypeNotSupported = nameof(LoraDTypeNotSupported);
+    public const string LoraModuleDuplicate = nameof(LoraModuleDuplicate);
+    public const string GitLfsPointer = nameof(GitLfsPointer);
+    public const string ModelFamilyMismatch = nameof(ModelFamilyMismatch);
 
     public const string OutputExists = nameof(OutputExists);
     public const string OutputIsInput = nameof(OutputIsInput);
     public const string OutputNotAnAdapter = nameof(OutputNotAnAdapter);
     public const string OutputFormatNotSupported = nameof(OutputFormatNotSupported);
     public const string OutputModuleInvalid = nameof(OutputModuleInvalid);
+    public const string OutputNameUnmapped = nameof(OutputNameUnmapped);
+    public const string OutputSpansComponents = nameof(OutputSpansComponents);
     public const string OutputUnitsMismatch = nameof(OutputUnitsMismatch);
     public const string OutputSourcesConflict = nameof(OutputSourcesConflict);
     public const string OutputWriteFailed = nameof(OutputWriteFailed);

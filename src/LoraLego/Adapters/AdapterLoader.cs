@@ -57,7 +57,7 @@ public static class AdapterLoader
             || file.EndsWith(".pth", StringComparison.OrdinalIgnoreCase) || file.EndsWith(".ckpt", StringComparison.OrdinalIgnoreCase))
             throw PeftReader.LegacyPickle(file);
 
-        var tensors = SafeTensorFile.Open(file);
+        var tensors = GitLfsPointer.Open(file);
         var keys = tensors.Tensors.Select(t => t.Name).ToList();
         name ??= DefaultName(file);
         loadedPath ??= file;
@@ -69,8 +69,7 @@ public static class AdapterLoader
                 $"{file} holds PEFT LoRA tensors but {PeftReader.ConfigFileName} is missing beside it; its ranks and alphas are in that file.");
         }
 
-        if (KohyaReader.LooksLikeKohya(keys)) return KohyaReader.Read(tensors, name, loadedPath);
-        if (DiffusersReader.LooksLikeDiffusers(keys)) return DiffusersReader.Read(tensors, name, loadedPath);
+        if (KeyStyles.For(keys) is KeyStyle style) return style.Read(tensors, name, loadedPath);
 
         var sample = string.Join(", ", keys.Take(3));
         throw new AdapterException(AdapterErrorIds.AdapterFormatUnknown, LoraErrorCategory.InvalidData, file,

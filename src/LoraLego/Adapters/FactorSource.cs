@@ -36,6 +36,9 @@ internal abstract class FactorSource
     /// <summary>Number of stored values the factors are made from.</summary>
     public abstract long ParameterCount { get; }
 
+    /// <summary>The network the stored tensors belong to (a plain pair says Lora; the module tells LoCon by its kind).</summary>
+    public virtual NetworkType Network => NetworkType.Lora;
+
     /// <summary>
     /// Fills <paramref name="a"/> (Rank × InFeatures, row-major) and <paramref name="b"/>
     /// (OutFeatures × Rank, row-major: B as stored) through <paramref name="reader"/>, an open

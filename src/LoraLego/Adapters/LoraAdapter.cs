@@ -29,6 +29,7 @@ public sealed class LoraAdapter
         TensorFile = tensorFile;
         Format = format;
         Metadata = tensorFile.Metadata ?? NoMetadata;
+        Training = TrainingInfo.From(Metadata);
     }
 
     public string Name { get; }
@@ -44,6 +45,21 @@ public sealed class LoraAdapter
     public AdapterFormat Format { get; }
 
     public string? BaseModel { get; internal set; }
+
+    /// <summary>
+    /// The base model the adapter's keys name (StableDiffusion1, StableDiffusionXL, Transformers, ...);
+    /// Unknown when no family's layers match its keys. Adapters of different families never merge.
+    /// </summary>
+    public ModelFamily Family { get; private set; } = ModelFamily.Unknown;
+
+    /// <summary>Sorted distinct pipeline components the modules adapt (unet, text_encoder, ...); empty for a transformers model.</summary>
+    public IReadOnlyList<string> Components { get; private set; } = Array.Empty<string>();
+
+    /// <summary>
+    /// Every family the adapter fits as well as <see cref="Family"/> (an SD UNet adapter on self-attention
+    /// alone fits SD 1.x and 2.x alike); what the family-mixing check compares.
+    /// </summary>
+    internal IReadOnlyList<ModelFamily> CompatibleFamilies { get; private set; } = new[] { ModelFamily.Unknown };
 
     /// <summary>"8" when every module has rank 8, "4-8" when ranks vary.</summary>
     public string Rank => MinRank == MaxRank
@@ -74,7 +90,13 @@ public sealed class LoraAdapter
     /// <summary>The safetensors __metadata__ (empty when absent).</summary>
     public IReadOnlyDictionary<string, string> Metadata { get; }
 
+    /// <summary>The kohya ss_* / modelspec.* training description in <see cref="Metadata"/>; null when the file has none.</summary>
+    public TrainingInfo? Training { get; }
+
     public IReadOnlyList<ExtraTensor> ExtraTensors => _extras;
+
+    /// <summary>The distinct network types of the modules (Lora, LoCon, LoHa, LoKr), in that order.</summary>
+    public IReadOnlyList<NetworkType> NetworkTypes { get; private set; } = Array.Empty<NetworkType>();
 
     /// <summary>Modules in natural name order (h.2 before h.10).</summary>
     public IReadOnlyList<LoraModule> Modules => _modules;
@@ -133,6 +155,13 @@ public sealed class LoraAdapter
 
     public override string ToString() => $"{Name} ({Format}, rank {Rank}, {ModuleCount} modules)";
 
+    /// <summary>Called by the reader with the family its keys matched (before <see cref="Attach"/>).</summary>
+    internal void SetFamily(ModelFamily family, IReadOnlyList<ModelFamily> compatible)
+    {
+        Family = family;
+        CompatibleFamilies = compatible.Count == 0 ? new[] { family } : compatible;
+    }
+
     /// <summary>Called once by the reader after the modules (which point back here) exist.</summary>
     internal void Attach(IEnumerable<LoraModule> modules, IEnumerable<ExtraTensor> extras)
     {
@@ -144,8 +173,10 @@ public sealed class LoraAdapter
         MaxRank = list.Count == 0 ? 0 : list.Max(m => m.Rank);
         var alphas = list.Select(m => m.Alpha).Distinct().ToList();
         Alpha = alphas.Count == 1 ? alphas[0] : null;
+        Components = list.Select(m => m.Identity.Component).Where(c => c.Length > 0).Distinct(StringComparer.Ordinal).OrderBy(c => c, StringComparer.Ordinal).ToList().AsReadOnly();
         TargetModules = list.Select(m => m.LeafName).Distinct(StringComparer.Ordinal).OrderBy(s => s, StringComparer.Ordinal).ToList().AsReadOnly();
         ParameterCount = list.Sum(m => m.ParameterCount);
+        NetworkTypes = list.Select(m => m.NetworkType).Distinct().OrderBy(t => t).ToList().AsReadOnly();
         DType = string.Join(",", list.SelectMany(m => m.DType.Split(',')).Distinct(StringComparer.Ordinal).OrderBy(s => s, StringComparer.Ordinal));
     }
 }

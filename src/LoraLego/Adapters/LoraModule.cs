@@ -64,6 +64,9 @@ public sealed class LoraModule
 
     public ModuleKind Kind { get; }
 
+    /// <summary>What the file trained here: Lora, LoCon (a conv pair, with or without a Tucker core), LoHa or LoKr.</summary>
+    public NetworkType NetworkType => Factors.Network == NetworkType.Lora && Kind == ModuleKind.Conv ? NetworkType.LoCon : Factors.Network;
+
     /// <summary>Flattened input width: in·kh·kw for conv, num_embeddings for embeddings.</summary>
     public int InFeatures { get; }
 

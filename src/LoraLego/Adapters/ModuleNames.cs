@@ -4,7 +4,7 @@ using System.Linq;
 
 namespace LoraLego.Adapters;
 
-/// <summary>Naming conventions shared by readers and writers (leaf names, kohya names).</summary>
+/// <summary>Naming conventions shared by readers (leaf names).</summary>
 public static class ModuleNames
 {
     // kohya flattens "attn1.to_out.0" into "attn1_to_out_0", so a leaf is rebuilt from tokens:
@@ -19,28 +19,6 @@ public static class ModuleNames
         int n = parts.Length;
         if (n >= 2 && parts[n - 1].All(char.IsDigit)) return parts[n - 2] + "." + parts[n - 1];
         return parts[n - 1];
-    }
-
-    /// <summary>
-    /// The kohya name a module gets when written as kohya: kohya names stay as they are; diffusers
-    /// "unet." / "text_encoder." prefixes become lora_unet_ / lora_te_; anything else is a UNet path.
-    /// </summary>
-    public static string ToKohya(string module)
-    {
-        if (module.StartsWith("lora_", StringComparison.Ordinal) && module.IndexOf('.') < 0) return module;
-        string prefix = "lora_unet_";
-        string rest = module;
-        foreach (var (from, to) in new[] { ("unet.", "lora_unet_"), ("text_encoder_2.", "lora_te2_"), ("text_encoder.", "lora_te_") })
-        {
-            if (module.StartsWith(from, StringComparison.Ordinal))
-            {
-                prefix = to;
-                rest = module.Substring(from.Length);
-                break;
-            }
-        }
-
-        return prefix + rest.Replace('.', '_');
     }
 
     private static string KohyaLeaf(string module)

@@ -37,6 +37,27 @@ public sealed class AdapterWriteOptions
     /// </summary>
     public Func<CancellationToken, IReadOnlyDictionary<string, string>>? FinishProvenance { get; set; }
 
+    /// <summary>
+    /// Write only the modules of this pipeline component (unet, text_encoder, text_encoder_2,
+    /// transformer; "" for a transformers model); null writes all. A PEFT folder holds one component.
+    /// </summary>
+    public string? Component { get; set; }
+
+    /// <summary>
+    /// Training metadata (kohya ss_*, modelspec.*) that still describes the output, e.g. a conversion's
+    /// source's; keys that describe the network's shape are recomputed, never carried (see <see cref="TrainingInfo.Carried"/>).
+    /// </summary>
+    public IReadOnlyDictionary<string, string> CarriedMetadata { get; set; } = new Dictionary<string, string>();
+
+    /// <summary>modelspec.title of a kohya output; null means the output's file name.</summary>
+    public string? Title { get; set; }
+
+    /// <summary>
+    /// For writers that fuse split layers (kohya's Flux names): true when a group of modules are parts of
+    /// one fused LoRA (one A and scale), so they fuse back at their rank; null means ranks add up.
+    /// </summary>
+    public Func<IReadOnlyList<OutputModule>, bool>? PartsShareA { get; set; }
+
     /// <summary>Non-LoRA tensors to copy byte for byte under their own names (e.g. a score head).</summary>
     public IReadOnlyList<ExtraTensor> ExtraTensors { get; set; } = Array.Empty<ExtraTensor>();
 }

@@ -6,6 +6,7 @@ using System.Text;
 using System.Threading;
 using LoraLego.Adapters;
 using LoraLego.Diagnostics;
+using LoraLego.Formats.Writing;
 using LoraLego.SafeTensors;
 using LoraLego.Units;
 
@@ -16,11 +17,12 @@ namespace LoraLego.Formats;
 /// shapes first, then each module's units are requested, folded into scale-1 factors and streamed out,
 /// so memory holds one module at a time. Provenance still being computed (FinishProvenance) goes into
 /// the header last, in place. Output goes to a temporary file/folder beside the target and is renamed
-/// into place; inputs are never overwritten.
+/// into place; inputs are never overwritten. How modules are named and their scales stated is the
+/// consumer's (<see cref="ConsumerWriter"/>: PEFT, kohya, diffusers).
 /// </summary>
 public static class AdapterWriter
 {
-    /// <summary>Writes the adapter and returns the full path of what was written (PEFT folder or kohya file).</summary>
+    /// <summary>Writes the adapter and returns the full path of what was written (PEFT folder, kohya or diffusers file).</summary>
     public static string Write(
         string target,
         IReadOnlyList<OutputModule> modules,
@@ -41,26 +43,46 @@ public static class AdapterWriter
         var full = Path.GetFullPath(target).TrimEnd(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar);
 
         CheckOptions(full, modules, options);
+        modules = OfComponent(full, modules, options.Component);
         OutputTarget.RefuseInputs(full, options);
-        var layouts = modules.Select(m => OutputLayout.For(m, options.Format, full)).ToList();
+        var consumer = ConsumerWriter.For(options.Format, full);
+        (modules, produce) = consumer.Regroup(modules, produce, options);
+        var layouts = consumer.Layout(modules, options, full);
         var specs = BuildSpecs(full, layouts, options);
-        var metadata = BuildMetadata(modules, options.Format, options.Provenance);
+        var described = OutputMetadata.Describe(full, layouts, consumer, options);
+        var metadata = OutputMetadata.WithProvenance(described, options.Provenance);
 
-        return options.Format == AdapterFormat.Peft
-            ? WritePeft(full, modules, layouts, specs, metadata, produce, options, cancellationToken)
-            : WriteKohya(full, layouts, specs, metadata, produce, options, cancellationToken);
+        return consumer.WritesFolder
+            ? WriteFolder(full, consumer, layouts, specs, described, metadata, produce, options, cancellationToken)
+            : WriteFile(full, layouts, specs, described, metadata, produce, options, cancellationToken);
     }
 
-    private static string WritePeft(string folder, IReadOnlyList<OutputModule> modules, List<OutputLayout> layouts, List<TensorSpec> specs,
-        Dictionary<string, string> metadata, Func<OutputModule, CancellationToken, FoldedFactors> produce, AdapterWriteOptions options, CancellationToken ct)
+    /// <summary>-Component: only that component's modules are laid out (and produced).</summary>
+    private static IReadOnlyList<OutputModule> OfComponent(string target, IReadOnlyList<OutputModule> modules, string? component)
+    {
+        if (component is null) return modules;
+        var picked = modules.Where(m => string.Equals(m.Identity.Component, component, StringComparison.Ordinal)).ToList();
+        if (picked.Count == 0)
+        {
+            var present = modules.Select(m => m.Identity.Component.Length == 0 ? "(the model itself)" : m.Identity.Component).Distinct(StringComparer.Ordinal).OrderBy(c => c, StringComparer.Ordinal);
+            throw new AdapterException(AdapterErrorIds.OutputModuleInvalid, LoraErrorCategory.InvalidArgument, target,
+                $"No module belongs to component '{component}', so nothing would be written to {target}; the modules' components are: {string.Join(", ", present)}.");
+        }
+
+        return picked;
+    }
+
+    private static string WriteFolder(string folder, ConsumerWriter consumer, IReadOnlyList<WrittenModule> layouts, List<TensorSpec> specs,
+        IReadOnlyDictionary<string, string> described, Dictionary<string, string> metadata, Func<OutputModule, CancellationToken, FoldedFactors> produce,
+        AdapterWriteOptions options, CancellationToken ct)
     {
         OutputTarget.CheckFolderTarget(folder, options.Overwrite);
-        var config = PeftConfigWriter.Build(modules, options, folder);
+        var config = consumer.Config(layouts, options, folder)!;
         var staging = OutputTarget.CreateStagingFolder(folder);
         try
         {
             var tensorPath = Path.Combine(staging, PeftReader.TensorFileName);
-            Stream(tensorPath, layouts, specs, metadata, produce, options, overwrite: false, ct);
+            Stream(tensorPath, layouts, specs, described, metadata, produce, options, overwrite: false, ct);
             WriteConfig(Path.Combine(staging, PeftReader.ConfigFileName), config, folder);
             OutputTarget.PublishFolder(staging, folder, options.Overwrite, PeftReader.TensorFileName, PeftReader.ConfigFileName);
             return folder;
@@ -84,27 +106,29 @@ public static class AdapterWriter
         }
     }
 
-    private static string WriteKohya(string file, List<OutputLayout> layouts, List<TensorSpec> specs, Dictionary<string, string> metadata,
-        Func<OutputModule, CancellationToken, FoldedFactors> produce, AdapterWriteOptions options, CancellationToken ct)
+    private static string WriteFile(string file, IReadOnlyList<WrittenModule> layouts, List<TensorSpec> specs, IReadOnlyDictionary<string, string> described,
+        Dictionary<string, string> metadata, Func<OutputModule, CancellationToken, FoldedFactors> produce, AdapterWriteOptions options, CancellationToken ct)
     {
         OutputTarget.CheckFileTarget(file, options.Overwrite);
         var parent = Path.GetDirectoryName(file);
         if (!string.IsNullOrEmpty(parent)) Directory.CreateDirectory(parent);
-        Stream(file, layouts, specs, metadata, produce, options, options.Overwrite, ct);
+        Stream(file, layouts, specs, described, metadata, produce, options, options.Overwrite, ct);
         return file;
     }
 
-    private static void Stream(string path, List<OutputLayout> layouts, List<TensorSpec> specs, Dictionary<string, string> metadata,
-        Func<OutputModule, CancellationToken, FoldedFactors> produce, AdapterWriteOptions options, bool overwrite, CancellationToken ct)
+    private static void Stream(string path, IReadOnlyList<WrittenModule> layouts, List<TensorSpec> specs, IReadOnlyDictionary<string, string> described,
+        Dictionary<string, string> metadata, Func<OutputModule, CancellationToken, FoldedFactors> produce, AdapterWriteOptions options, bool overwrite, CancellationToken ct)
     {
         using var writer = new SafeTensorWriter(path, specs, metadata, overwrite);
         foreach (var layout in layouts)
         {
             ct.ThrowIfCancellationRequested();
-            var factors = produce(layout.Module, ct);
+
+            // What the alpha (or config) beside the factors states is divided out; the rest is folded in.
+            var factors = produce(layout.Module, ct).StatedAs(layout.StatedScale);
             writer.WriteTensor(layout.AKey, factors.ALength, factors.FillA);
             writer.WriteTensor(layout.BKey, factors.BLength, factors.FillB);
-            if (layout.AlphaKey is not null) writer.WriteTensor(layout.AlphaKey, new float[] { layout.Module.Rank });
+            if (layout.AlphaKey is not null) writer.WriteTensor(layout.AlphaKey, new float[] { layout.StoredAlpha });
         }
 
         foreach (var extra in options.ExtraTensors)
@@ -117,8 +141,7 @@ public static class AdapterWriter
         {
             // The tensors go to disk while the provenance is still being finished, not after it.
             writer.FlushToDisk();
-            var modules = layouts.Select(l => l.Module).ToList();
-            writer.ReplaceMetadata(BuildMetadata(modules, options.Format, options.FinishProvenance(ct)));
+            writer.ReplaceMetadata(OutputMetadata.WithProvenance(described, options.FinishProvenance(ct)));
         }
 
         ct.ThrowIfCancellationRequested();
@@ -150,15 +173,16 @@ public static class AdapterWriter
         }
     }
 
-    private static List<TensorSpec> BuildSpecs(string target, List<OutputLayout> layouts, AdapterWriteOptions options)
+    private static List<TensorSpec> BuildSpecs(string target, IReadOnlyList<WrittenModule> layouts, AdapterWriteOptions options)
     {
         var specs = layouts.SelectMany(l => l.Specs(options.DType)).ToList();
         var names = new HashSet<string>(specs.Select(s => s.Name), StringComparer.Ordinal);
         if (names.Count != specs.Count)
         {
             var dup = specs.GroupBy(s => s.Name).First(g => g.Count() > 1).Key;
+            var who = layouts.Where(l => l.Specs(options.DType).Any(s => s.Name == dup)).Select(l => l.Module.Name);
             throw new AdapterException(AdapterErrorIds.OutputModuleInvalid, LoraErrorCategory.InvalidArgument, target,
-                $"Two modules map to the same tensor key '{dup}' in {options.Format} naming.");
+                $"Two modules map to the same tensor key '{dup}' in {options.Format} naming ({string.Join(", ", who)}).");
         }
 
         foreach (var extra in options.ExtraTensors)
@@ -173,26 +197,5 @@ public static class AdapterWriter
         }
 
         return specs;
-    }
-
-    private static Dictionary<string, string> BuildMetadata(IReadOnlyList<OutputModule> modules, AdapterFormat format, IReadOnlyDictionary<string, string> provenance)
-    {
-        // Insertion order is header order: "format" first, as PEFT and transformers write it.
-        var metadata = new Dictionary<string, string>(StringComparer.Ordinal) { ["format"] = "pt" };
-        if (format == AdapterFormat.Kohya)
-        {
-            var ranks = modules.Select(m => m.Rank).Distinct().ToList();
-            if (ranks.Count == 1)
-            {
-                var r = ranks[0].ToString(System.Globalization.CultureInfo.InvariantCulture);
-                metadata["ss_network_dim"] = r;
-                metadata["ss_network_alpha"] = r;
-            }
-        }
-
-        var prefixed = provenance.Select(kv => (Key: kv.Key.StartsWith("loralego.", StringComparison.Ordinal) ? kv.Key : "loralego." + kv.Key, kv.Value));
-        foreach (var (key, value) in prefixed.OrderBy(kv => kv.Key, StringComparer.Ordinal)) metadata[key] = value;
-
-        return metadata;
     }
 }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Linq;
 using LoraLego.Adapters;
+using LoraLego.Formats.Families;
 using LoraLego.SafeTensors;
 
 namespace LoraLego.Formats;
@@ -10,8 +11,9 @@ namespace LoraLego.Formats;
 /// Reads a diffusers LoRA file in any of its key styles: attention processors
 /// (<c>...processor.to_q_lora.down.weight</c>), <c>unet./text_encoder.</c> prefixed
 /// (<c>...to_q.lora.down.weight</c>, <c>...q_proj.lora_linear_layer.down.weight</c>) and the PEFT-style
-/// keys newer diffusers write (<c>unet....to_q.lora_A.weight</c>). No alpha means scale 1 (alpha = r);
-/// network alphas (<c>&lt;module&gt;.alpha</c>) give alpha/r.
+/// keys newer diffusers write (<c>unet....to_q.lora_A.weight</c>). Scale: network alphas
+/// (<c>&lt;module&gt;.alpha</c>) give alpha/r; else <c>lora_adapter_metadata</c> (the PEFT LoraConfig
+/// diffusers saves in __metadata__) gives lora_alpha/r with its patterns; else 1 (alpha = r).
 /// </summary>
 internal static class DiffusersReader
 {
@@ -46,26 +48,46 @@ internal static class DiffusersReader
         }
 
         var byName = rest.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        var config = DiffusersAdapterMetadata.From(path, file.Metadata);
+        var complete = pairs.Complete(path, "down", "up").ToList();
+        var stored = complete.Select(p => StoredModules.Of(path, p.Module, p.A, p.B, embedding: false)).ToList();
+        var match = FamilyMatch.Resolve(stored, DiffusersNames.Identify);
         var modules = new List<LoraModule>();
-        foreach (var (module, a, b, _) in pairs.Complete(path, "down", "up"))
+        for (int i = 0; i < complete.Count; i++)
         {
-            var kind = FactorShapes.Classify(path, module, a, b, embedding: false);
+            var (module, a, b, _) = complete[i];
+            var identity = match.Identities[i] ?? ModuleIdentity.Unrecognised(module);
             int rank = checked((int)a.Shape[0]);
-            double alpha = rank;
+            double alpha = rank, scale = 1;
             string? alphaKey = null;
             if (FindAlpha(byName, module, a.Name) is TensorInfo at)
             {
+                // network_alphas: alpha/r, as diffusers' loader applies them.
                 alphaKey = at.Name;
                 byName.Remove(at.Name);
-                double stored = file.ReadFloat32(at.Name)[0];
-                if (stored != 0) alpha = stored;
+                double value = file.ReadFloat32(at.Name)[0];
+                if (value != 0) alpha = value;
+                scale = alpha / rank;
+            }
+            else if (config?.For(identity.Component.Length > 0 ? identity.Component : DiffusersNames.Split(module).Component) is PeftConfig peft)
+            {
+                // lora_adapter_metadata: the component's LoraConfig, its patterns matched on the path inside the component.
+                var inside = identity.Family == ModelFamily.Unknown ? DiffusersNames.Split(module).Path : identity.Path;
+                alpha = peft.AlphaFor(inside);
+                scale = peft.UseRsLora ? alpha / Math.Sqrt(rank) : alpha / rank;
             }
 
-            modules.Add(new LoraModule(adapter, module, kind, a, b, alpha, alpha / rank, alphaKey));
+            modules.AddRange(StoredModules.Create(adapter, match, identity, module, stored[i].Kind, new TensorFactors(a, b), alpha, scale, alphaKey));
+        }
+
+        if (config is not null)
+        {
+            adapter.UseRsLora = config.AnyRsLora;
+            adapter.IsDora = config.Configs.Any(c => c.UseDora);
         }
 
         var extras = rest.Where(t => byName.ContainsKey(t.Name)).Select(t => new ExtraTensor(adapter, t)).ToList();
-        adapter.Attach(modules, extras);
+        StoredModules.Finish(adapter, match, stored, modules, extras);
         return adapter;
     }
 

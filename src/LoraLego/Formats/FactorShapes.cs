@@ -29,7 +29,7 @@ internal static class FactorShapes
 
     public static string Dims(TensorInfo t) => string.Join(", ", t.Shape);
 
-    private static void CheckDType(string file, string module, TensorInfo t)
+    internal static void CheckDType(string file, string module, TensorInfo t)
     {
         if (t.DType is SafeTensorDType.F32 or SafeTensorDType.F16 or SafeTensorDType.BF16 or SafeTensorDType.F64) return;
         throw new AdapterException(AdapterErrorIds.LoraDTypeNotSupported, LoraErrorCategory.InvalidData, file,

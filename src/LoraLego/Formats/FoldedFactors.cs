@@ -18,20 +18,24 @@ internal sealed class FoldedFactors
     private readonly int _outFeatures;
     private readonly ReadOnlyMemory<float>[] _a;
     private readonly ReadOnlyMemory<float>[] _b;
+    private readonly IReadOnlyList<double> _scales;
     private readonly double[] _roots;
     private readonly double[] _signedRoots;
 
-    private FoldedFactors(int inFeatures, int outFeatures, ReadOnlyMemory<float>[] a, ReadOnlyMemory<float>[] b, IReadOnlyList<double> scales)
+    private FoldedFactors(int inFeatures, int outFeatures, ReadOnlyMemory<float>[] a, ReadOnlyMemory<float>[] b, IReadOnlyList<double> scales, double statedScale = 1.0)
     {
         _inFeatures = inFeatures;
         _outFeatures = outFeatures;
         _a = a;
         _b = b;
+        _scales = scales;
         _roots = new double[scales.Count];
         _signedRoots = new double[scales.Count];
         for (int i = 0; i < scales.Count; i++)
         {
-            double s = scales[i];
+            // Dividing by 1 is exact, so a scale-1 output folds exactly as before; a unit whose scale is
+            // the stated one gets root 1 and its vectors are written unchanged.
+            double s = scales[i] / statedScale;
             _roots[i] = Math.Sqrt(Math.Abs(s));
             _signedRoots[i] = s < 0 ? -_roots[i] : _roots[i];
         }
@@ -84,6 +88,30 @@ internal sealed class FoldedFactors
         }
 
         return new FoldedFactors(module.InFeatures, module.OutFeatures, a, b, scales);
+    }
+
+    /// <summary>
+    /// The same units for a module whose stored alpha already states <paramref name="statedScale"/>:
+    /// only s_i / statedScale is folded into the vectors.
+    /// </summary>
+    public FoldedFactors StatedAs(double statedScale) =>
+        statedScale == 1.0 ? this : new FoldedFactors(_inFeatures, _outFeatures, _a, _b, _scales, statedScale);
+
+    /// <summary>The units as a block (vectors copied, scales as given): for producers that regroup modules (Flux's fused layers).</summary>
+    public UnitBlock ToUnits()
+    {
+        int r = _a.Length;
+        var a = new float[(long)r * _inFeatures];
+        var bt = new float[(long)r * _outFeatures];
+        for (int i = 0; i < r; i++)
+        {
+            _a[i].Span.CopyTo(a.AsSpan(i * _inFeatures, _inFeatures));
+            _b[i].Span.CopyTo(bt.AsSpan(i * _outFeatures, _outFeatures));
+        }
+
+        var scales = new double[r];
+        for (int i = 0; i < r; i++) scales[i] = _scales[i];
+        return new UnitBlock(_inFeatures, _outFeatures, a, bt, scales);
     }
 
     /// <summary>A from element <paramref name="start"/> on: row i is a_i·√|s_i|.</summary>

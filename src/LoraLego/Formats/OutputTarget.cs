@@ -54,7 +54,7 @@ internal static class OutputTarget
         if (Directory.Exists(file))
         {
             throw new AdapterException(AdapterErrorIds.OutputNotAnAdapter, LoraErrorCategory.InvalidArgument, file,
-                $"{file} is a folder; a kohya adapter is written as one .safetensors file.");
+                $"{file} is a folder; a kohya or diffusers adapter is written as one .safetensors file (only -Format Peft writes a folder).");
         }
 
         if (File.Exists(file) && !overwrite)

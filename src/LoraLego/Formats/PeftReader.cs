@@ -2,8 +2,10 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
+using System.Linq;
 using LoraLego.Adapters;
 using LoraLego.Diagnostics;
+using LoraLego.Formats.Families;
 using LoraLego.SafeTensors;
 
 namespace LoraLego.Formats;
@@ -39,7 +41,7 @@ internal static class PeftReader
         tensorPath ??= System.IO.Path.Combine(folder, TensorFileName);
         if (!File.Exists(tensorPath)) throw MissingTensors(folder, tensorPath);
 
-        var file = SafeTensorFile.Open(tensorPath);
+        var file = GitLfsPointer.Open(tensorPath);
         var adapter = new LoraAdapter(name ?? System.IO.Path.GetFileName(folder), loadedPath ?? folder, file, AdapterFormat.Peft)
         {
             ConfigPath = configPath,
@@ -69,10 +71,14 @@ internal static class PeftReader
             }
         }
 
+        var complete = pairs.Complete(tensorPath, "lora_A", "lora_B").ToList();
+        var stored = complete.Select(p => StoredModules.Of(tensorPath, p.Module, p.A, p.B, p.Embedding)).ToList();
+        // A PEFT folder holds one component and does not name it: the layout finds it (a UNet, a text encoder).
+        var match = FamilyMatch.Resolve(stored, (layout, m) => layout.FindInAnyComponent(m.Name, m.Kind, m.InFeatures, m.OutFeatures), new[] { config.BaseModel });
         var modules = new List<LoraModule>();
-        foreach (var (module, a, b, embedding) in pairs.Complete(tensorPath, "lora_A", "lora_B"))
+        for (int i = 0; i < complete.Count; i++)
         {
-            var kind = FactorShapes.Classify(tensorPath, module, a, b, embedding);
+            var (module, a, b, _) = complete[i];
             int rank = checked((int)a.Shape[0]);
             int expected = config.RankFor(module, out var rankKey);
             if (rank != expected)
@@ -85,11 +91,14 @@ internal static class PeftReader
 
             double alpha = config.AlphaFor(module);
             double scale = config.UseRsLora ? alpha / Math.Sqrt(rank) : alpha / rank;
-            modules.Add(new LoraModule(adapter, module, kind, a, b, alpha, scale, alphaKey: null));
+            // No diffusion layout names it: a transformers model's module, its path the PEFT name.
+            var identity = match.Identities[i]
+                ?? (match.Layout is null ? new ModuleIdentity(ModelFamily.Transformers, ModelComponent.Model, module) : ModuleIdentity.Unrecognised(module));
+            modules.AddRange(StoredModules.Create(adapter, match, identity, module, stored[i].Kind, new TensorFactors(a, b), alpha, scale, alphaKey: null));
         }
 
-        adapter.Attach(modules, extras);
-        adapter.Warnings = PatternCoverage.UnmatchedKeys(config, modules.ConvertAll(m => m.Name));
+        var patternWarnings = PatternCoverage.UnmatchedKeys(config, complete.ConvertAll(p => p.Module));
+        StoredModules.Finish(adapter, match, stored, modules, extras, patternWarnings, fallback: ModelFamily.Transformers);
         return adapter;
     }
 

@@ -56,6 +56,18 @@ public sealed class FactoredSvd
         return new FactoredSvd(Take(U, rank), Take(Sigma, rank), Take(V, rank), OutFeatures, InFeatures);
     }
 
+    /// <summary>The same singular vectors with every singular value replaced by their mean: the isotropic spectrum of Iso-C.</summary>
+    public FactoredSvd Isotropic()
+    {
+        if (Rank == 0) return this;
+        double mean = 0;
+        foreach (double s in Sigma) mean += s;
+        mean /= Rank;
+        var sigma = new double[Rank];
+        for (int j = 0; j < Rank; j++) sigma[j] = mean;
+        return new FactoredSvd(U, sigma, V, OutFeatures, InFeatures);
+    }
+
     /// <summary>
     /// Top-<paramref name="rank"/> SVD of Σ_k scale[k] b_k a_kᵀ for unit-major float rows (the UnitBlock layout):
     /// <paramref name="a"/> is n × inFeatures, <paramref name="bt"/> is n × outFeatures.

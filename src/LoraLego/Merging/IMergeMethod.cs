@@ -55,6 +55,27 @@ public sealed class MergeOptions
     /// <summary>How KnOTS merges the per-source V blocks of the shared SVD basis.</summary>
     public KnotsMerge KnotsMerge { get; set; } = KnotsMerge.Ties;
 
+    /// <summary>
+    /// TSV-M: the fraction f of the module's singular-value count min(d_out, d_in) each source keeps
+    /// (its top ⌊f·min(d_out, d_in)⌋ singular triplets, at least one, at most its rank); null means 1/T
+    /// for T sources (the paper's default).
+    /// </summary>
+    public double? TaskFraction { get; set; }
+
+    /// <summary>Iso-CTS: the fraction of the output rank given to the common subspace (the top directions of the sum); the rest is split among the sources.</summary>
+    public double CommonSpaceFraction { get; set; } = 0.8;
+
+    /// <summary>Core Space merging: the method run on the sources' core matrices (any registered method but CoreSpace itself).</summary>
+    public string CoreSpaceMerge { get; set; } = TsvMethod.MethodName;
+
+    /// <summary>A copy with another <see cref="Rank"/> and every other option as it is (a member-wise copy, so no option can be forgotten).</summary>
+    public MergeOptions WithRank(int? rank)
+    {
+        var copy = (MergeOptions)MemberwiseClone();
+        copy.Rank = rank;
+        return copy;
+    }
+
     /// <summary>Options as name=value pairs, written into the output's provenance metadata.</summary>
     public IDictionary<string, string> Describe(string method)
     {
@@ -64,8 +85,23 @@ public sealed class MergeOptions
         d["sign_election"] = SignElection.ToString();
         if (string.Equals(method, LegoMethod.MethodName, System.StringComparison.OrdinalIgnoreCase)) Lego.Describe(d);
         if (string.Equals(method, "knots", System.StringComparison.OrdinalIgnoreCase)) d["knots_merge"] = KnotsMerge.ToString();
+        if (Is(method, TsvMethod.MethodName) || (Is(method, CoreSpaceMethod.MethodName) && Is(CoreSpaceMerge, TsvMethod.MethodName)))
+            d["task_fraction"] = TaskFraction is double f ? f.ToString("R", System.Globalization.CultureInfo.InvariantCulture) : "1/T";
+        if (Is(method, IsoCtsMethod.MethodName) || (Is(method, CoreSpaceMethod.MethodName) && Is(CoreSpaceMerge, IsoCtsMethod.MethodName)))
+            d["common_space_fraction"] = CommonSpaceFraction.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        if (Is(method, CoreSpaceMethod.MethodName))
+        {
+            d["core_space_merge"] = CoreSpaceMerge;
+            if (Is(CoreSpaceMerge, "knots")) d["knots_merge"] = KnotsMerge.ToString();
+            if (Is(CoreSpaceMerge, LegoMethod.MethodName)) Lego.Describe(d);
+        }
+
         return d;
     }
+
+    /// <summary>Whether two method names denote the same method (the registry's rule: case, '_' and '-' ignored).</summary>
+    private static bool Is(string? a, string b) =>
+        a is not null && string.Equals(MergeMethodRegistry.Key(a), MergeMethodRegistry.Key(b), System.StringComparison.OrdinalIgnoreCase);
 }
 
 public enum SignElection

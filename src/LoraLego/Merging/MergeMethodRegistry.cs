@@ -37,7 +37,7 @@ public static class MergeMethodRegistry
         return true;
     }
 
-    private static string Key(string name) => name.Replace("_", string.Empty).Replace("-", string.Empty);
+    internal static string Key(string name) => name.Replace("_", string.Empty).Replace("-", string.Empty);
 
     private static IMergeMethod Create(Type type) => (IMergeMethod)Activator.CreateInstance(type)!;
 

@@ -33,6 +33,17 @@ internal static class ModuleInputChecks
         return k;
     }
 
+    /// <summary>Throws MergeFractionInvalid unless <paramref name="value"/> is in (0, 1] (or [0, 1] with <paramref name="allowZero"/>).</summary>
+    public static void Fraction(ModuleMergeInput input, string option, double value, bool allowZero)
+    {
+        bool ok = allowZero ? value >= 0 && value <= 1 : value > 0 && value <= 1;
+        if (!ok)
+        {
+            string range = allowZero ? "[0, 1]" : "(0, 1]";
+            throw new LoraLegoException("MergeFractionInvalid", LoraErrorCategory.InvalidArgument, input.Module, $"Module '{input.Module}': {option} must be in {range}, got {value.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}.");
+        }
+    }
+
     /// <summary>Largest rank among the sources.</summary>
     public static int MaxSourceRank(ModuleMergeInput input)
     {

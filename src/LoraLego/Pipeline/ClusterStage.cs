@@ -52,13 +52,5 @@ public static class ClusterStage
     }
 
     /// <summary>A copy of the options with the module's own k (null: the method's default).</summary>
-    public static MergeOptions ForModule(MergeOptions options, RankSelector ranks, string module) => new()
-    {
-        Rank = ranks.For(module) ?? options.Rank,
-        Density = options.Density,
-        SignElection = options.SignElection,
-        Seed = options.Seed,
-        Lego = options.Lego,
-        KnotsMerge = options.KnotsMerge,
-    };
+    public static MergeOptions ForModule(MergeOptions options, RankSelector ranks, string module) => options.WithRank(ranks.For(module) ?? options.Rank);
 }

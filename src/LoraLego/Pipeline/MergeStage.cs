@@ -92,6 +92,19 @@ public static class MergeStage
         return result;
     }
 
+    /// <summary>
+    /// Provenance of an adapter made from <paramref name="sources"/> by an operation other than a merge
+    /// (e.g. "resize"): version, operation, its options and the sources, in the same keys a merge writes.
+    /// </summary>
+    internal static IReadOnlyDictionary<string, string> OperationProvenance(string operation, IEnumerable<KeyValuePair<string, string>> options, IReadOnlyList<LoraAdapter> sources, Func<LoraAdapter, string> sha256) =>
+        new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["loralego.version"] = typeof(MergeStage).Assembly.GetName().Version?.ToString(3) ?? "0",
+            ["loralego.method"] = operation,
+            ["loralego.options"] = Json(w => WriteMap(w, options)),
+            [SourcesKey] = SourcesJson(sources, sha256),
+        };
+
     private static string SourcesJson(IReadOnlyList<LoraAdapter> sources, Func<LoraAdapter, string> sha256) => Json(w =>
     {
         w.WriteStartArray();

@@ -72,7 +72,7 @@ public static class NonFiniteWeights
     private static bool IsFinite(double x) => !double.IsNaN(x) && !double.IsInfinity(x);
 
     /// <summary>No NaN or ±Inf in <paramref name="values"/>: none has all exponent bits set.</summary>
-    private static bool AllFinite(ReadOnlySpan<float> values)
+    internal static bool AllFinite(ReadOnlySpan<float> values)
     {
         var bits = MemoryMarshal.Cast<float, int>(values);
         var exponent = new Vector<int>(0x7F800000);

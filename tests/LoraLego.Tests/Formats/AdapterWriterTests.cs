@@ -8,6 +8,7 @@ using System.Text.Json;
 using System.Threading;
 using LoraLego.Adapters;
 using LoraLego.Formats;
+using LoraLego.Tests.Formats.Writing;
 using LoraLego.SafeTensors;
 using LoraLego.Units;
 using Xunit;
@@ -16,14 +17,30 @@ namespace LoraLego.Tests.Formats;
 
 public class AdapterWriterTests
 {
-    /// <summary>Writes every module of <paramref name="source"/> back out from its own units (scales folded in).</summary>
+    /// <summary>
+    /// Writes every module of <paramref name="source"/> back out from its own units (scales folded in). As kohya,
+    /// a crafted module no layout recognises is written as if it were an SD 1.x UNet layer of that path
+    /// (these tests are about the files, not the names).
+    /// </summary>
     private static string Rewrite(LoraAdapter source, string target, AdapterWriteOptions? options = null)
     {
         options ??= new AdapterWriteOptions();
         options.Sources = new[] { source };
-        return AdapterWriter.Write(target, source.Modules.Select(m => OutputModule.Like(m, m.Rank)).ToList(),
-            (m, _) => source.GetModule(m.Name)!.ReadUnits(), options);
+        var outputs = source.Modules.Select((m, i) => (m, i)).ToDictionary(p => Output(p.m, p.i, options.Format), p => p.m);
+        return AdapterWriter.Write(target, outputs.Keys.ToList(), (m, _) => outputs[m].ReadUnits(), options);
     }
+
+    private static OutputModule Output(LoraModule m, int index, AdapterFormat format)
+    {
+        if (format != AdapterFormat.Kohya || m.Identity.Family is not (ModelFamily.Unknown or ModelFamily.Transformers) || m.Name.StartsWith("lora_", StringComparison.Ordinal) || m.Kind == ModuleKind.Embedding)
+            return OutputModule.Like(m, m.Rank);
+        var unet = new ModuleIdentity(ModelFamily.StableDiffusion1, ModelComponent.Unet, SdUnetLayers[index]);
+        return new OutputModule(unet.Key, m.Kind, m.InFeatures, m.OutFeatures, m.Rank, m.Kind == ModuleKind.Conv ? m.AShape.Skip(1).ToArray() : null, unet);
+    }
+
+    /// <summary>Real SD 1.x UNet layers that crafted modules stand in for when written as kohya.</summary>
+    private static readonly string[] SdUnetLayers = new[] { "attn1.to_q", "attn1.to_k", "attn1.to_v", "attn1.to_out.0", "attn2.to_q", "attn2.to_k" }
+        .Select(l => "down_blocks.0.attentions.0.transformer_blocks.0." + l).ToArray();
 
     private static LoraAdapter Crafted(TempFolder tmp, string name, int r, double alpha, string extra = "", params (string Module, int In, int Out)[] modules)
     {
@@ -82,7 +99,9 @@ public class AdapterWriterTests
                     Assert.True(Kind(o) == Kind(p.Value), $"field {p.Name}: {o.ValueKind} in PEFT's, {p.Value.ValueKind} in ours");
             }
 
-            foreach (var same in new[] { "peft_type", "fan_in_fan_out", "task_type", "base_model_name_or_path", "target_modules", "use_rslora", "use_dora", "bias" })
+            // target_modules lists the written modules' full paths, so PEFT adapts exactly those.
+            Assert.Equal(source.Modules.Select(m => m.StoredName).OrderBy(n => n, StringComparer.Ordinal), config.GetProperty("target_modules").EnumerateArray().Select(e => e.GetString()));
+            foreach (var same in new[] { "peft_type", "fan_in_fan_out", "task_type", "base_model_name_or_path", "use_rslora", "use_dora", "bias" })
                 Assert.Equal(original.GetProperty(same).GetRawText().Replace(" ", "").Replace("\n", ""), config.GetProperty(same).GetRawText().Replace(" ", "").Replace("\n", ""));
         }
 
@@ -104,7 +123,7 @@ public class AdapterWriterTests
         var config = JsonDocument.Parse(written.ConfigJson!).RootElement;
         Assert.Equal(4, config.GetProperty("r").GetInt32());
         var pattern = config.GetProperty("rank_pattern").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32());
-        Assert.Equal(pick.Where(m => m.Rank == 8).Select(m => m.Name).OrderBy(s => s, StringComparer.Ordinal), pattern.Keys.OrderBy(s => s, StringComparer.Ordinal));
+        Assert.Equal(pick.Where(m => m.Rank == 8).Select(m => m.Identity.Path).OrderBy(s => s, StringComparer.Ordinal), pattern.Keys.OrderBy(s => s, StringComparer.Ordinal));
         Assert.Equal(pattern, config.GetProperty("alpha_pattern").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetInt32()));
         Assert.Equal("4-8", written.Rank);
         foreach (var m in pick.Take(6))
@@ -150,23 +169,29 @@ public class AdapterWriterTests
         Assert.Equal(new[] { ModuleKind.Conv, ModuleKind.Embedding }, written.Modules.Select(m => m.Kind));
         AssertSameDeltas(source, written, 1e-6);
 
-        // kohya keeps the conv kernel too, and has no embeddings to offer.
+        // kohya keeps the conv kernel too (an SD UNet conv), and has no embeddings to offer.
         var conv = source.Modules[0];
-        var kohya = AdapterWriter.Write(tmp.Combine("conv.safetensors"), new[] { OutputModule.Like(conv, 2) }, (_, _) => conv.ReadUnits(),
-            new AdapterWriteOptions { Format = AdapterFormat.Kohya });
+        var unetConv = new ModuleIdentity(ModelFamily.StableDiffusion1, ModelComponent.Unet, "down_blocks.0.resnets.0.conv1");
+        var kohya = AdapterWriter.Write(tmp.Combine("conv.safetensors"), new[] { new OutputModule(unetConv.Key, ModuleKind.Conv, conv.InFeatures, conv.OutFeatures, 2, new long[] { 3, 3, 3 }, unetConv) },
+            (_, _) => conv.ReadUnits(), new AdapterWriteOptions { Format = AdapterFormat.Kohya });
         var (_, kHeader) = Header(kohya);
-        Assert.Equal("[2,3,3,3]", kHeader["lora_unet_down_0_conv1.lora_down.weight"].GetProperty("shape").GetRawText());
+        Assert.Equal("[2,3,3,3]", kHeader["lora_unet_down_blocks_0_resnets_0_conv1.lora_down.weight"].GetProperty("shape").GetRawText());
         Assert.True(Dense.RelativeError(Dense.Delta(AdapterLoader.Load(kohya).Modules[0]), Dense.Delta(conv)) < 1e-6);
         var e = Assert.Throws<AdapterException>(() => Rewrite(source, tmp.Combine("emb.safetensors"), new AdapterWriteOptions { Format = AdapterFormat.Kohya }));
-        Assert.Equal(("OutputFormatNotSupported", "embed"), (e.ErrorId, e.Module));
+        Assert.Equal("OutputNameUnmapped", e.ErrorId);
+        Assert.Contains(e.Module, new[] { "embed", "down.0.conv1" });
     }
 
     [Fact]
-    public void KohyaOutput_NamesDownUpAndRankAlpha()
+    public void KohyaOutput_NamesDownUpAndAlpha_ScaleOneForAMerge()
     {
         using var tmp = new TempFolder();
-        var source = Crafted(tmp, "src", 4, 16, "", ("down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q", 8, 8), ("unet.mid_block.attentions.0.proj_in", 8, 6));
-        var file = Rewrite(source, tmp.Combine("out.safetensors"), new AdapterWriteOptions { Format = AdapterFormat.Kohya });
+        var source = Crafted(tmp, "src", 4, 16, "", ("q", 8, 8), ("p", 8, 6));
+        var ids = new[] { "down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q", "mid_block.attentions.0.proj_in" }
+            .Select(p => new ModuleIdentity(ModelFamily.StableDiffusion1, ModelComponent.Unet, p)).ToArray();
+        var outputs = source.Modules.Select((m, i) => new OutputModule(ids[i].Key, m.Kind, m.InFeatures, m.OutFeatures, m.Rank, identity: ids[i])).ToList();
+        var file = AdapterWriter.Write(tmp.Combine("out.safetensors"), outputs, (m, _) => source.Modules[Array.FindIndex(ids, id => id.Key == m.Name)].ReadUnits(),
+            new AdapterWriteOptions { Format = AdapterFormat.Kohya });
 
         var (md, header) = Header(file);
         const string q = "lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn1_to_q";
@@ -175,20 +200,17 @@ public class AdapterWriterTests
         Assert.Equal("[]", header[q + ".alpha"].GetProperty("shape").GetRawText());
         Assert.Equal("F32", header[q + ".alpha"].GetProperty("dtype").GetString());
         Assert.Contains("lora_unet_mid_block_attentions_0_proj_in.lora_down.weight", header.Keys);
-        Assert.Equal(("4", "4"), (md["ss_network_dim"], md["ss_network_alpha"]));
+        Assert.Equal(("4", "4", "networks.lora"), (md["ss_network_dim"], md["ss_network_alpha"], md["ss_network_module"]));
+        Assert.Equal(("sd_v1", "stable-diffusion-v1/lora", "out"), (md["ss_base_model_version"], md["modelspec.architecture"], md["modelspec.title"]));
 
         var written = AdapterLoader.Load(file);
         Assert.Equal(AdapterFormat.Kohya, written.Format);
         Assert.All(written.Modules, m => Assert.Equal((4.0, 1.0), (m.Alpha, m.Scale)));
-        foreach (var m in source.Modules)
+        for (int i = 0; i < ids.Length; i++)
         {
-            var w = written.GetModule(ModuleNames.ToKohya(m.Name))!;
-            Assert.True(Dense.RelativeError(Dense.Delta(w), Dense.Delta(m)) < 1e-6);
+            var w = written.Modules.Single(m => m.StoredName == ModuleNamesForTests.Kohya(ids[i]));
+            Assert.True(Dense.RelativeError(Dense.Delta(w), Dense.Delta(source.Modules[i])) < 1e-6);
         }
-
-        // kohya sources keep their names.
-        var again = AdapterLoader.Load(Rewrite(written, tmp.Combine("again.safetensors"), new AdapterWriteOptions { Format = AdapterFormat.Kohya }));
-        AssertSameDeltas(written, again, 1e-6);
     }
 
     [Theory]
@@ -323,10 +345,12 @@ public class AdapterWriterTests
         string extension = format == AdapterFormat.Kohya ? ".safetensors" : string.Empty;
         var finished = new List<string>();
 
-        var upFront = Rewrite(a, tmp.Combine("upfront" + extension), new AdapterWriteOptions { Format = format, Provenance = final });
+        // One title for both: a kohya file's modelspec.title is otherwise its file name.
+        var upFront = Rewrite(a, tmp.Combine("upfront" + extension), new AdapterWriteOptions { Format = format, Provenance = final, Title = "t" });
         var last = Rewrite(a, tmp.Combine("last" + extension), new AdapterWriteOptions
         {
             Format = format,
+            Title = "t",
             Provenance = pending,
             FinishProvenance = _ =>
             {
@@ -358,7 +382,7 @@ public class AdapterWriterTests
     {
         using var tmp = new TempFolder();
         var a = Crafted(tmp, "a", 2, 2, "", ("l.q_proj", 8, 8));
-        Assert.Equal("OutputFormatNotSupported", Assert.Throws<AdapterException>(() => Rewrite(a, tmp.Combine("d"), new AdapterWriteOptions { Format = AdapterFormat.Diffusers })).ErrorId);
+        Assert.Equal("OutputNameUnmapped", Assert.Throws<AdapterException>(() => Rewrite(a, tmp.Combine("d"), new AdapterWriteOptions { Format = AdapterFormat.Diffusers })).ErrorId);
         Assert.Equal("OutputFormatNotSupported", Assert.Throws<AdapterException>(() => Rewrite(a, tmp.Combine("f64"), new AdapterWriteOptions { DType = SafeTensorDType.F64 })).ErrorId);
 
         var gpt = Crafted(tmp, "g", 2, 2, "\"fan_in_fan_out\": true", ("l.q_proj", 8, 8));

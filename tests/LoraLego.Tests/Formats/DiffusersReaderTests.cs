@@ -29,9 +29,12 @@ public class DiffusersReaderTests
 
         Assert.Equal(AdapterFormat.Diffusers, adapter.Format);
         Assert.Equal("proc", adapter.Name);
-        Assert.Equal(new[] { p + ".to_out", p + ".to_q" }, adapter.Modules.Select(m => m.Name));
+        // Processor names become the layers diffusers loads them into: attn1.to_q, and to_out_lora is to_out.0.
+        const string layer = "unet.down_blocks.0.attentions.0.transformer_blocks.0.attn1";
+        Assert.Equal(new[] { layer + ".to_out.0", layer + ".to_q" }, adapter.Modules.Select(m => m.Name));
+        Assert.Equal(new[] { p + ".to_out", p + ".to_q" }, adapter.Modules.Select(m => m.StoredName));
         Assert.All(adapter.Modules, m => Assert.Equal((4.0, 1.0), (m.Alpha, m.Scale)));
-        Assert.Equal(new[] { "to_out", "to_q" }, adapter.TargetModules);
+        Assert.Equal(new[] { "to_out.0", "to_q" }, adapter.TargetModules);
     }
 
     [Fact]

@@ -20,9 +20,12 @@ public sealed class WriteAtomicityTests
 {
     private static LoraAdapter Source(TempFolder tmp, int modules, int width)
     {
-        var tensors = Enumerable.Range(0, modules).SelectMany(i => TestFiles.PeftLinear($"model.layers.{i}.self_attn.q_proj", 8, width, width, (ulong)i + 1));
+        // Real SD 1.x UNet layers (names decide the family; widths aside), so kohya has names for them.
+        var tensors = Enumerable.Range(0, modules).SelectMany(i => TestFiles.PeftLinear(UnetLayer(i), 8, width, width, (ulong)i + 1));
         return AdapterLoader.Load(TestFiles.WritePeft(tmp.Combine("source"), TestFiles.PeftConfig(8, 16), tensors));
     }
+
+    private static string UnetLayer(int i) => $"down_blocks.{i / 12}.attentions.{i / 6 % 2}.transformer_blocks.0.attn{(i / 3 % 2) + 1}.to_{"qkv"[i % 3]}";
 
     private static string Write(LoraAdapter source, string target, AdapterFormat format, Func<OutputModule, int, UnitBlock>? produce = null, CancellationToken token = default, bool overwrite = false)
     {

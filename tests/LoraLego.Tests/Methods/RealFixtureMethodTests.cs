@@ -16,13 +16,15 @@ namespace LoraLego.Tests.Methods;
 /// </summary>
 public class RealFixtureMethodTests
 {
-    private const string UnetModule = "down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q";
+    private const string UnetModule = "unet.down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q";
     private static readonly CancellationToken None = CancellationToken.None;
 
-    private static ModuleMergeInput Unet(string module = UnetModule)
+    private static ModuleMergeInput Unet(string module = UnetModule) => Load(module, "sd15-unet/flowers", "sd15-unet/difusor");
+
+    /// <summary>One module of each named fixture adapter, as a merge input.</summary>
+    internal static ModuleMergeInput Load(string module, params string[] fixtures)
     {
-        var sources = new[] { "sd15-unet/flowers", "sd15-unet/difusor" }
-            .Select(n => AdapterLoader.Load(RealFixtures.Folder(n)).GetModule(module)!).ToList();
+        var sources = fixtures.Select(n => AdapterLoader.Load(RealFixtures.Folder(n)).GetModule(module)!).ToList();
         return new ModuleMergeInput(module, sources[0].InFeatures, sources[0].OutFeatures, sources.Select(m => m.ReadUnits()).ToList());
     }
 

@@ -35,7 +35,7 @@ public sealed class ConcatWriterTests
         // writer's 2^18-value chunks, which then start in the middle of a row.
         var x = Source(tmp, "x", r: 3, alpha: 7, wide: 40_000);
         var y = Source(tmp, "y", r: 4, alpha: 2, wide: 40_000);
-        var narrow = x.GetModule("m.1.v_proj")!;
+        var narrow = x.GetModule("unet." + NarrowModule)!;
         var units = PipelineHarness.Split(new[] { x })
             .Concat(PipelineHarness.Split(new[] { y }, weight: -0.5))
             .Concat(new[]
@@ -83,10 +83,14 @@ public sealed class ConcatWriterTests
         AssertSameBytes(tmp, PipelineHarness.Collect(centroids), AdapterFormat.Peft, SafeTensorDType.BF16);
     }
 
+    private const string WideModule = "down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q";
+    private const string NarrowModule = "down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_v";
+
     private static LoraAdapter Source(TempFolder tmp, string name, int r, double alpha, int wide)
     {
         ulong seed = (ulong)name[0];
-        var tensors = TestFiles.PeftLinear("m.0.q_proj", r, wide, wide, seed).Concat(TestFiles.PeftLinear("m.1.v_proj", r, 16, 24, seed + 1));
+        // Real SD 1.x UNet layers (widths aside: names decide the family), so the kohya case has names kohya maps.
+        var tensors = TestFiles.PeftLinear(WideModule, r, wide, wide, seed).Concat(TestFiles.PeftLinear(NarrowModule, r, 16, 24, seed + 1));
         return AdapterLoader.Load(TestFiles.WritePeft(tmp.Combine(name), TestFiles.PeftConfig(r, alpha), tensors));
     }
 
@@ -103,6 +107,7 @@ public sealed class ConcatWriterTests
             DType = dtype,
             Sources = sources,
             Provenance = MergeStage.Provenance(collector, sources, ConcatMethod.MethodName, Concat),
+            Title = "concat", // else a kohya file's modelspec.title is its file name, which differs here
         };
         string extension = format == AdapterFormat.Kohya ? ".safetensors" : string.Empty;
         var byName = collector.Pools.ToDictionary(p => p.Module, StringComparer.Ordinal);

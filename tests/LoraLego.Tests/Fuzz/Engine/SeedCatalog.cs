@@ -70,7 +70,10 @@ public static class SeedCatalog
             return AdapterWriter.Write(target, modules, (m, _) => byName[m.Name].ReadUnits(), options);
         }
 
-        yield return FuzzSeed.FromDisk("synthetic/kohya-f16", Write("kohya-f16", AdapterFormat.Kohya, SafeTensorDType.F16));
+        // kohya is for diffusion pipelines: the SD 1.5 kohya sample, converted to F16.
+        var sd = AdapterLoader.Load(Path.Combine(sampleFolder, "..", "..", "sd15", "watercolor-kohya.safetensors"));
+        yield return FuzzSeed.FromDisk("synthetic/kohya-f16", AdapterConverter.Convert(sd, Path.Combine(scratch, "seed-kohya-f16.safetensors"),
+            new AdapterWriteOptions { Format = AdapterFormat.Kohya, DType = SafeTensorDType.F16, Overwrite = true }));
         yield return FuzzSeed.FromDisk("synthetic/peft-bf16", Write("peft-bf16", AdapterFormat.Peft, SafeTensorDType.BF16));
 
         // diffusers: the PEFT keys renamed to the "unet.<module>.lora.down/up.weight" style, data unchanged.

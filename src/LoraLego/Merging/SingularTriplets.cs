@@ -1,0 +1,44 @@
+using System.Collections.Generic;
+using LoraLego.Linalg;
+using LoraLego.Units;
+
+namespace LoraLego.Merging;
+
+/// <summary>
+/// Singular triplets (u_j, σ_j, v_j) gathered from several sources, and the decorrelated rebuild
+/// TSV-M and Iso-CTS share: Σ_j σ'_j polar(U)_j polar(V)_jᵀ, where polar is the orthonormal polar factor
+/// of the concatenated vectors (<see cref="PolarFactor"/>). Everything stays in factored form.
+/// </summary>
+internal sealed class SingularTriplets
+{
+    private readonly List<double[]> _u = new();
+    private readonly List<double[]> _v = new();
+    private readonly List<double> _sigma = new();
+
+    public int Count => _sigma.Count;
+
+    public IReadOnlyList<double> Sigma => _sigma;
+
+    /// <summary>The factored SVD of one source's delta (its own units), at most <paramref name="rank"/> triplets.</summary>
+    public static FactoredSvd OfSource(UnitBlock source, int rank = int.MaxValue) =>
+        FactoredSvd.Compute(source.A, source.BT, source.Scale, source.InFeatures, source.OutFeatures, rank);
+
+    public void Add(FactoredSvd svd)
+    {
+        for (int j = 0; j < svd.Rank; j++)
+        {
+            _u.Add(svd.U[j]);
+            _v.Add(svd.V[j]);
+            _sigma.Add(svd.Sigma[j]);
+        }
+    }
+
+    /// <summary>Σ_j sigma[j] ū_j v̄_jᵀ with [ū_j] = polar([u_j]) and [v̄_j] = polar([v_j]), reduced to its top <paramref name="rank"/> triplets.</summary>
+    public FactoredSvd Decorrelated(IReadOnlyList<double> sigma, int inFeatures, int outFeatures, int rank)
+    {
+        if (Count == 0) return FactoredSvd.Empty(outFeatures, inFeatures);
+        double[][] u = PolarFactor.Of(_u, outFeatures);
+        double[][] v = PolarFactor.Of(_v, inFeatures);
+        return FactoredSvd.Compute(u, v, sigma, inFeatures, outFeatures, rank);
+    }
+}
