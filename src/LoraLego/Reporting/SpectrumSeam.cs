@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Linq;
 using LoraLego.Adapters;
 using LoraLego.Linalg;
 using LoraLego.Units;
@@ -7,15 +8,14 @@ using LoraLego.Units;
 namespace LoraLego.Reporting;
 
 /// <summary>
-/// Seam: the singular values of a module's delta Σ s_i b_i a_iᵀ, from the factors through the
-/// project's one factored SVD (<see cref="FactoredSvd"/>). The report reads spectra only through
-/// here, so this file is the one place to point at the shared spectrum engine
-/// (Analysis.ModuleSpectrum.Measure(module).SingularValues) once it is on main.
+/// The singular values the report charts: an adapter's module through the same engine as
+/// Measure-LoraAdapter (<see cref="Analysis.ModuleSpectrum"/>), so chart and cmdlet agree; a sum of
+/// blocks (the sources' exact sum) through the project's one factored SVD (<see cref="FactoredSvd"/>).
 /// </summary>
 internal static class SpectrumSeam
 {
     /// <summary>Singular values of one adapter module's delta (weight 1), descending.</summary>
-    public static double[] Of(LoraModule module) => Of(module.ReadUnits());
+    public static double[] Of(LoraModule module) => Analysis.ModuleSpectrum.Measure(module).SingularValues.ToArray();
 
     /// <summary>Singular values of the delta the blocks add up to (all blocks of one module, e.g. weighted sources), descending.</summary>
     public static double[] OfSum(IReadOnlyList<UnitBlock> blocks)

@@ -21,6 +21,15 @@ internal static class AnalysisAdapters
         new("model.layers.1.mlp.down_proj", 64, 48, 0.7),
     };
 
+    /// <summary>The same shapes on SD 1.x UNet layers: kohya files are written for Stable Diffusion and Flux layers only.</summary>
+    public static readonly Spec[] UnetModules =
+    {
+        new("down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q", 48, 40, 0.9),
+        new("down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_v", 48, 24, 0.5),
+        new("down_blocks.1.attentions.0.transformer_blocks.0.attn1.to_q", 48, 40, 0.25),
+        new("down_blocks.1.attentions.0.transformer_blocks.0.ff.net.2", 64, 48, 0.7),
+    };
+
     /// <summary>A PEFT F32 adapter of rank <paramref name="rank"/>, lora_alpha <paramref name="alpha"/>, with the given modules.</summary>
     public static LoraAdapter Write(TempFolder tmp, string name, ulong seed, int rank = 6, double alpha = 12, IEnumerable<Spec>? modules = null, Func<Spec, int, int, float, float>? editB = null)
     {

@@ -14,7 +14,7 @@ namespace LoraLego.Tests.Methods;
 /// <summary>The 2025 spectral methods on real adapters: SD-1.5 UNet (r4 + r8) against the dense recipes; four GPT-2 c_attn LoRAs checked through their spectra.</summary>
 public class SpectralRealFixtureTests
 {
-    private const string UnetModule = "down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q";
+    private const string UnetModule = "unet.down_blocks.0.attentions.0.transformer_blocks.0.attn1.to_q";
     private const string Gpt2Module = "transformer.h.0.attn.c_attn";
     private static readonly CancellationToken None = CancellationToken.None;
 
