@@ -141,7 +141,9 @@ Describe 'Resize-LoraAdapter' {
 
     It 'writes kohya with a per-module alpha equal to the rank' {
         $out = (New-OutputPath 'kohya') + '.safetensors'
-        $script:TaskA | Resize-LoraAdapter -Path $out -CumulativeRatio 0.6 -MaxRank 3 -Format Kohya
+        # kohya files are for Stable Diffusion and Flux layers: the SD 1.5 sample, not the MLP tasks.
+        Get-LoraAdapter (Join-Path $script:SamplesPath 'sd15/watercolor-kohya.safetensors') |
+            Resize-LoraAdapter -Path $out -CumulativeRatio 0.6 -MaxRank 3 -Format Kohya
         $back = Get-LoraAdapter $out
         $back.Format | Should -Be 'Kohya'
         $back.Modules | ForEach-Object { $_.Alpha | Should -Be $_.Rank; $_.Rank | Should -BeLessOrEqual 3 }
