@@ -67,6 +67,19 @@ public class LayoutEnumerationTests
     }
 
     [Fact]
+    public void FluxRoots_LetEveryRealLayerThrough_AndTurnALanguageModelAway()
+    {
+        // The Flux layout is built only when a key's first segment is one of its roots: every real
+        // transformer layer (from the test's own enumeration) and every text-encoder layer must pass.
+        var layout = FamilyLayouts.For(ModelFamily.Flux1)!;
+        Assert.All(FluxModelLayers.Diffusers(), l => Assert.True(layout.MayHave(l.Path), l.Path));
+        Assert.All(layout.Components.SelectMany(c => c.Paths), p => Assert.True(layout.MayHave(p), p));
+        Assert.False(layout.MayHave("model.layers.0.self_attn.q_proj"));
+        Assert.False(layout.MayHave("transformer.h.0.attn.c_attn"));
+        Assert.Null(layout.FindInAnyComponent("model.layers.0.self_attn.q_proj", ModuleKind.Linear, 4096, 4096));
+    }
+
+    [Fact]
     public void Enumeration_HasTheKnownCounts()
     {
         // SD 1.x: 16 transformer blocks × 10 linear layers; SDXL: 70 blocks (2·2 + 2·10 + 10 + 3·10 + 3·2).
