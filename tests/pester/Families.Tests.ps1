@@ -1,12 +1,11 @@
 BeforeAll {
     . (Join-Path $PSScriptRoot 'common.ps1')
+    . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
 
-    # A kohya file written byte by byte: per module lora_down [r, in], lora_up [out, r] and a rank-0 alpha.
+    # A kohya file (written byte by byte by Write-SafeTensorsFile): per module lora_down [r, in], lora_up [out, r] and a rank-0 alpha.
     function New-KohyaFile {
         param([Parameter(Mandatory)] [string] $Path, [Parameter(Mandatory)] [hashtable] $Modules, [int] $Rank = 2, [int] $Seed = 1)
-        $header = [ordered]@{ '__metadata__' = [ordered]@{ ss_network_dim = "$Rank" } }
-        $blocks = [System.Collections.Generic.List[byte[]]]::new()
-        $offset = 0L
+        $tensors = [ordered]@{}
         $random = [Random]::new($Seed)
         foreach ($name in ($Modules.Keys | Sort-Object)) {
             $in, $out = $Modules[$name]
@@ -15,25 +14,11 @@ BeforeAll {
                 $values = [float[]]::new($count)
                 for ($i = 0; $i -lt $count; $i++) { $values[$i] = [float]($random.NextDouble() - 0.5) }
                 if ($t.Shape.Count -eq 0) { $values[0] = 1 }
-                $bytes = [byte[]]::new($count * 4)
-                [Buffer]::BlockCopy($values, 0, $bytes, 0, $bytes.Length)
-                $header[$t.Key] = [ordered]@{ dtype = 'F32'; shape = @($t.Shape); data_offsets = @($offset, ($offset + $bytes.Length)) }
-                $offset += $bytes.Length
-                $blocks.Add($bytes)
+                $tensors[$t.Key] = @{ Shape = $t.Shape; Values = $values }
             }
         }
 
-        $json = [Text.Encoding]::UTF8.GetBytes(($header | ConvertTo-Json -Compress -Depth 5))
-        $padded = [int]([Math]::Ceiling($json.Length / 8) * 8)
-        $stream = [IO.File]::Create($Path)
-        try {
-            $stream.Write([BitConverter]::GetBytes([uint64]$padded), 0, 8)
-            $stream.Write($json, 0, $json.Length)
-            for ($i = $json.Length; $i -lt $padded; $i++) { $stream.WriteByte(32) }
-            foreach ($b in $blocks) { $stream.Write($b, 0, $b.Length) }
-        }
-        finally { $stream.Dispose() }
-        Get-Item -LiteralPath $Path
+        Write-SafeTensorsFile -Path $Path -Tensors $tensors -Metadata ([ordered]@{ ss_network_dim = "$Rank" })
     }
 
     # attn2.to_k reads the text states: 768 wide in SD 1.x, 2048 in SDXL, so each file names its family.
