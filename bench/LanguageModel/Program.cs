@@ -21,7 +21,8 @@ namespace LoraLego.Bench.LanguageModel;
 ///          --threads N (default 2), --out FILE.json (merge/slice: also write the results there; .md beside it).
 /// Overrides of the profile (a changed training setting gets its own folder in the cache):
 ///          --layers N, --base-steps N, --lora-steps N, --lora-batch N, --seeds 1,2,3,
-///          --eval-windows VAL,TEST, --ranks 1,2 (k as multiples of r), --counts 2,4,6 (domains per merge).
+///          --eval-windows VAL,TEST, --ranks 1,2 (k as multiples of r), --counts 2,4,6 (domains per merge),
+///          --methods Svd,Ties,... (merge mode: score these registered methods only; default all).
 /// </summary>
 internal static class Program
 {
@@ -87,7 +88,7 @@ internal static class Program
     }
 
     private static readonly string[] KnownOptions =
-        { "cache", "profile", "threads", "out", "layers", "base-steps", "lora-steps", "lora-batch", "seeds", "eval-windows", "ranks", "counts" };
+        { "cache", "profile", "threads", "out", "layers", "base-steps", "lora-steps", "lora-batch", "seeds", "eval-windows", "ranks", "counts", "methods" };
 
     private static Dictionary<string, string> ParseOptions(string[] args)
     {

@@ -29,6 +29,9 @@ internal sealed record BenchProfile(
 {
     public const int BaseSeed = 0;
 
+    /// <summary>The merge methods scored (--methods); null: every registered method.</summary>
+    public string[]? Methods { get; init; }
+
     public static BenchProfile Full { get; } = new(
         "full",
         new ModelConfig(Dim: 128, Layers: 4, Heads: 4, Context: 128),
@@ -43,7 +46,7 @@ internal sealed record BenchProfile(
         TestWindows: 64,
         DomainCounts: new[] { 2, 4, 6 },
         RankMultiples: new[] { 1, 2 },
-        ScaleGrid: new[] { 0.25, 0.5, 1.0, 2.0, 4.0 });
+        ScaleGrid: new[] { 0.03125, 0.0625, 0.125, 0.25, 0.5, 1.0, 2.0 });
 
     public static BenchProfile Slice { get; } = new(
         "slice",
@@ -79,6 +82,7 @@ internal sealed record BenchProfile(
             Seeds = L("seeds") ?? Seeds,
             RankMultiples = L("ranks") ?? RankMultiples,
             DomainCounts = L("counts") ?? DomainCounts,
+            Methods = o.TryGetValue("methods", out var m) ? m.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : Methods,
         };
     }
 

@@ -25,7 +25,14 @@ internal sealed record MergeRecord(
     double BestScale,
     double[] BestLoss,
     double[] BestRecovery,
-    double MergeSeconds);
+    double MergeSeconds,
+    IReadOnlyList<RuleResult> Rules);
+
+/// <summary>
+/// The merge with a data-free output-scale rule applied per module (<see cref="LoraLego.Merging.OutputScaleRule"/>):
+/// the median and range of the factors it gave the modules, and the test recovery of the scaled adapter.
+/// </summary>
+internal sealed record RuleResult(string Rule, double MedianFactor, double MinFactor, double MaxFactor, double[] Loss, double[] Recovery);
 
 /// <summary>Everything a merge run writes to JSON.</summary>
 internal sealed record MergeResults(

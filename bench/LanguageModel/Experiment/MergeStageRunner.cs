@@ -25,7 +25,7 @@ internal static class MergeStageRunner
         var clock = Stopwatch.StartNew();
         using var model = TinyTransformer.Load(layout.BaseModel);
         model.Freeze();
-        var methods = MergeMethodRegistry.Names;
+        var methods = p.Methods?.Select(m => MergeMethodRegistry.Get(m).Name).ToList() ?? MergeMethodRegistry.Names.ToList();
         log($"merge: methods {string.Join(", ", methods)}");
         var corpora = domains.ToDictionary(d => d, d => CorpusStore.Load(layout.Cache, d));
         var baselines = new List<DomainBaseline>();
@@ -65,16 +65,16 @@ internal static class MergeStageRunner
                         foreach (int multiple in p.RankMultiples)
                         {
                             var mergeClock = Stopwatch.StartNew();
-                            var merged = Merge(method, subset.Select(d => loras[d]).ToList(), p.LoraRank * multiple, seed, p.Model);
+                            var (merged, inputs) = Merge(method, subset.Select(d => loras[d]).ToList(), p.LoraRank * multiple, seed, p.Model);
                             double mergeSeconds = mergeClock.Elapsed.TotalSeconds;
                             // Methods whose rank is fixed by the inputs (Concat, Linear) give the same adapter for every k: scored once.
                             if (previous is not null && previous.SameAs(merged)) break;
                             bool natural = multiple == p.RankMultiples[0]
-                                && Merge(method, subset.Select(d => loras[d]).ToList(), 2 * p.LoraRank * multiple, seed, p.Model).SameAs(merged);
+                                && Merge(method, subset.Select(d => loras[d]).ToList(), 2 * p.LoraRank * multiple, seed, p.Model).Merged.SameAs(merged);
                             string setting = natural ? "natural" : multiple == 1 ? "k=r" : $"k={multiple}r";
-                            var record = Score(model, corpora, windows, baseline, subset, merged, p.ScaleGrid, seed, method, setting, mergeSeconds);
+                            var record = Score(model, corpora, windows, baseline, subset, merged, inputs, p.ScaleGrid, seed, method, setting, mergeSeconds);
                             records.Add(record);
-                            log($"seed {seed} T={t} [{string.Join(",", subset)}] {method} {setting} (rank {record.MergedRank}): recovery {record.DefaultRecovery.Average():F3} default, {record.BestRecovery.Average():F3} at ×{record.BestScale}");
+                            log($"seed {seed} T={t} [{string.Join(",", subset)}] {method} {setting} (rank {record.MergedRank}): recovery {record.DefaultRecovery.Average():F3} default, {record.BestRecovery.Average():F3} at ×{record.BestScale}; {string.Join(", ", record.Rules.Select(x => $"{x.Rule} {x.Recovery.Average():F3} at ×{x.MedianFactor:F3}"))}");
                             if (natural) break;
                             previous = merged;
                         }
@@ -113,23 +113,44 @@ internal static class MergeStageRunner
     private static int Index(string domain) => DomainCatalog.All.Select(d => d.Name).ToList().IndexOf(domain);
 
     /// <summary>Merges module by module through the registry, as Merge-LoraAdapter does: the sources' units in, the merged units out.</summary>
-    private static UnitBlockSet Merge(string methodName, IReadOnlyList<Dictionary<string, UnitBlock>> sources, int rank, int seed, ModelConfig config)
+    /// <remarks>The method's own output (<see cref="OutputScaleRule.AsMerged"/>); the inputs are kept so the output-scale rules can be applied to it.</remarks>
+    private static (UnitBlockSet Merged, Dictionary<string, ModuleMergeInput> Inputs) Merge(string methodName, IReadOnlyList<Dictionary<string, UnitBlock>> sources, int rank, int seed, ModelConfig config)
     {
         var method = MergeMethodRegistry.Get(methodName);
         var options = new MergeOptions { Rank = rank, Seed = seed };
         var merged = new Dictionary<string, UnitBlock>(StringComparer.Ordinal);
+        var inputs = new Dictionary<string, ModuleMergeInput>(StringComparer.Ordinal);
         foreach (var (name, inF, outF) in config.TargetModules())
         {
             var blocks = sources.Where(s => s.ContainsKey(name)).Select(s => s[name]).ToList();
             if (blocks.Count == 0) continue;
-            merged[name] = method.Merge(new ModuleMergeInput(name, inF, outF, blocks), options, CancellationToken.None);
+            inputs[name] = new ModuleMergeInput(name, inF, outF, blocks);
+            merged[name] = method.Merge(inputs[name], options, CancellationToken.None);
         }
 
-        return new UnitBlockSet(merged);
+        return (new UnitBlockSet(merged), inputs);
+    }
+
+    /// <summary>The rules scored beside the default and the tuned scale.</summary>
+    public static readonly OutputScaleRule[] Rules = { OutputScaleRule.MeanNorm, OutputScaleRule.RmsNorm };
+
+    /// <summary>The merged adapter with <paramref name="rule"/> applied module by module (as Merge-LoraAdapter -OutputScale does), and the factors it used.</summary>
+    private static (UnitBlockSet Scaled, List<double> Factors) Apply(UnitBlockSet merged, Dictionary<string, ModuleMergeInput> inputs, OutputScaleRule rule)
+    {
+        var scaled = new Dictionary<string, UnitBlock>(StringComparer.Ordinal);
+        var factors = new List<double>();
+        foreach (var (name, block) in merged.Blocks)
+        {
+            double f = OutputScale.Factor(inputs[name], block, rule);
+            factors.Add(f);
+            scaled[name] = OutputScale.Scaled(block, f);
+        }
+
+        return (new UnitBlockSet(scaled), factors);
     }
 
     private static MergeRecord Score(TinyTransformer model, Dictionary<string, CorpusSplit> corpora, Dictionary<string, (int[] Val, int[] Test)> windows,
-        Dictionary<string, DomainBaseline> baseline, string[] subset, UnitBlockSet merged, double[] grid, int seed, string method, string setting, double mergeSeconds)
+        Dictionary<string, DomainBaseline> baseline, string[] subset, UnitBlockSet merged, Dictionary<string, ModuleMergeInput> inputs, double[] grid, int seed, string method, string setting, double mergeSeconds)
     {
         using var deltas = new DenseDeltas(merged.Blocks);
         double Recovery(double b, double own, double m) => (b - m) / (b - own);
@@ -150,7 +171,17 @@ internal static class MergeStageRunner
         double[] TestRecovery(double[] loss) => subset.Select((d, i) => Recovery(baseline[d].BaseTest, baseline[d].OwnTest, loss[i])).ToArray();
         var atDefault = TestLoss(1.0);
         var atBest = best == 1.0 ? atDefault : TestLoss(best);
-        return new MergeRecord(seed, method, setting, merged.Rank, subset, atDefault, TestRecovery(atDefault), best, atBest, TestRecovery(atBest), mergeSeconds);
+        var rules = new List<RuleResult>();
+        foreach (var rule in Rules)
+        {
+            var (scaled, factors) = Apply(merged, inputs, rule);
+            using var ruleDeltas = new DenseDeltas(scaled.Blocks);
+            var loss = subset.Select(d => Evaluation.Loss(model, corpora[d].Test, windows[d].Test, ruleDeltas.At(1.0))).ToArray();
+            factors.Sort();
+            rules.Add(new RuleResult(rule.ToString(), factors[factors.Count / 2], factors[0], factors[^1], loss, TestRecovery(loss)));
+        }
+
+        return new MergeRecord(seed, method, setting, merged.Rank, subset, atDefault, TestRecovery(atDefault), best, atBest, TestRecovery(atBest), mergeSeconds, rules);
     }
 }
 

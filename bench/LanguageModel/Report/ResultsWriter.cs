@@ -94,6 +94,7 @@ internal static class ResultsWriter
         }
 
         AppendPaired(sb, r, counts);
+        AppendRules(sb, r, settings, counts);
         AppendBaselines(sb, r);
         return sb.ToString();
     }
@@ -122,8 +123,76 @@ internal static class ResultsWriter
         }
     }
 
-    /// <summary>A method at a rank setting (or its natural rank) against a reference at that setting.</summary>
-    private static string? Paired(MergeResults r, string method, string reference, string setting)
+    /// <summary>A method at a rank setting (or its natural rank) against a reference at that setting, both at their default scale.</summary>
+    private static string? Paired(MergeResults r, string method, string reference, string setting) =>
+        method == reference ? (PairedWith(r, method, reference, setting, m => m.DefaultRecovery, m => m.DefaultRecovery) is null ? null : "0")
+            : PairedWith(r, method, reference, setting, m => m.DefaultRecovery, m => m.DefaultRecovery);
+
+    /// <summary>
+    /// The data-free output-scale rules beside the default and the tuned scale: recovery per T, the median
+    /// factor each rule gave (against the median best grid scale), and each rule's paired difference
+    /// against the references' defaults (the comparison a user without validation data makes).
+    /// </summary>
+    private static void AppendRules(StringBuilder sb, MergeResults r, List<(string Method, string RankSetting)> settings, List<int> counts)
+    {
+        var rules = r.Merges.SelectMany(m => m.Rules ?? Array.Empty<RuleResult>()).Select(x => x.Rule).Distinct().ToList();
+        if (rules.Count == 0) return;
+        sb.AppendLine("Output-scale rules (data-free, per module; `Merge-LoraAdapter -OutputScale`): test recovery per T at the method's default, with each rule, and at the tuned scale; "
+            + "in brackets the median factor the rule gave the modules and the median tuned grid scale (both relative to the method's own output).");
+        sb.AppendLine();
+        sb.Append("| method | rank | ");
+        foreach (int t in counts) sb.Append($"T={t} default | {string.Concat(rules.Select(x => $"T={t} {x} | "))}T={t} tuned | ");
+        sb.AppendLine();
+        sb.Append("|---|---|");
+        foreach (int _ in counts) sb.Append(string.Concat(Enumerable.Repeat("---|", rules.Count + 2)));
+        sb.AppendLine();
+        foreach (var (method, setting) in settings)
+        {
+            var mine = r.Merges.Where(m => m.Method == method && m.RankSetting == setting).ToList();
+            sb.Append($"| {method} | {setting} | ");
+            foreach (int t in counts)
+            {
+                var at = mine.Where(m => m.Domains.Length == t).ToList();
+                sb.Append($"{OverSeeds(at, m => m.DefaultRecovery)} | ");
+                foreach (var rule in rules)
+                {
+                    var factors = at.Select(m => m.Rules.First(x => x.Rule == rule).MedianFactor).OrderBy(x => x).ToList();
+                    string f = factors.Count == 0 ? "–" : factors[factors.Count / 2].ToString("0.###", CultureInfo.InvariantCulture);
+                    sb.Append($"{OverSeeds(at, m => m.Rules.First(x => x.Rule == rule).Recovery)} (×{f}) | ");
+                }
+
+                var best = at.Select(m => m.BestScale).OrderBy(x => x).ToList();
+                sb.Append($"{OverSeeds(at, m => m.BestRecovery)} (×{(best.Count == 0 ? "–" : best[best.Count / 2].ToString("0.###", CultureInfo.InvariantCulture))}) | ");
+            }
+
+            sb.AppendLine();
+        }
+
+        var refs = References.Where(x => r.Merges.Any(m => m.Method.Equals(x, StringComparison.OrdinalIgnoreCase))).ToList();
+        foreach (var rule in rules)
+        {
+            sb.AppendLine();
+            sb.AppendLine($"Paired differences, each method with {rule} − each reference at its default (as merged), same rank setting, seeds, subsets and domains (all T pooled), mean ± std over seeds (seeds ahead); last column: − the reference with {rule} too.");
+            sb.AppendLine();
+            foreach (var setting in r.Merges.Select(m => m.RankSetting).Where(x => x != "natural").Distinct().OrderBy(x => x.Length).ThenBy(x => x, StringComparer.Ordinal))
+            {
+                sb.AppendLine($"| method ({setting}) with {rule} | {string.Join(" | ", refs.Select(x => "− " + x + " default"))} | {string.Join(" | ", refs.Select(x => "− " + x + " " + rule))} |");
+                sb.AppendLine($"|---|{string.Concat(refs.Select(_ => "---|---|"))}");
+                foreach (var method in r.Merges.Select(m => m.Method).Distinct().OrderBy(m => m, StringComparer.OrdinalIgnoreCase))
+                {
+                    var cells = refs.Select(x => PairedWith(r, method, x, setting, m => m.Rules.First(y => y.Rule == rule).Recovery, m => m.DefaultRecovery))
+                        .Concat(refs.Select(x => PairedWith(r, method, x, setting, m => m.Rules.First(y => y.Rule == rule).Recovery, m => m.Rules.First(y => y.Rule == rule).Recovery))).ToList();
+                    if (cells.All(c => c is null)) continue;
+                    sb.AppendLine($"| {method} | {string.Join(" | ", cells.Select(c => c ?? "–"))} |");
+                }
+
+                sb.AppendLine();
+            }
+        }
+    }
+
+    /// <summary>Paired difference of <paramref name="mine"/>'s recovery for the method against <paramref name="theirs"/> for the reference.</summary>
+    private static string? PairedWith(MergeResults r, string method, string reference, string setting, Func<MergeRecord, double[]> mine, Func<MergeRecord, double[]> theirs)
     {
         IEnumerable<MergeRecord> Of(string name) => r.Merges.Where(m => m.Method == name && (m.RankSetting == setting || m.RankSetting == "natural"));
         var diffs = new List<double>();
@@ -132,14 +201,13 @@ internal static class ResultsWriter
             var a = Of(method).Where(m => m.Seed == seed).ToList();
             var b = Of(reference).Where(m => m.Seed == seed).ToList();
             if (a.Count == 0 || b.Count == 0) continue;
-            var pairs = a.Join(b, x => string.Join(",", x.Domains), y => string.Join(",", y.Domains), (x, y) => x.DefaultRecovery.Zip(y.DefaultRecovery, (u, v) => u - v).Average()).ToList();
+            var pairs = a.Join(b, x => string.Join(",", x.Domains), y => string.Join(",", y.Domains), (x, y) => mine(x).Zip(theirs(y), (u, v) => u - v).Average()).ToList();
             if (pairs.Count > 0) diffs.Add(pairs.Average());
         }
 
         if (diffs.Count == 0) return null;
-        if (method == reference) return "0";
-        var s = SeedStats.Of(diffs);
-        return string.Format(CultureInfo.InvariantCulture, "{0:+0.000;-0.000} ± {1:F3} ({2}/{3})", s.Mean, s.Std, diffs.Count(d => d > 0), diffs.Count);
+        var st = SeedStats.Of(diffs);
+        return string.Format(CultureInfo.InvariantCulture, "{0:+0.000;-0.000} ± {1:F3} ({2}/{3})", st.Mean, st.Std, diffs.Count(d => d > 0), diffs.Count);
     }
 
     private static void AppendBaselines(StringBuilder sb, MergeResults r)

@@ -68,6 +68,9 @@ public sealed class MergeOptions
     /// <summary>Core Space merging: the method run on the sources' core matrices (any registered method but CoreSpace itself).</summary>
     public string CoreSpaceMerge { get; set; } = TsvMethod.MethodName;
 
+    /// <summary>How the merged module's output is scaled after the method (<see cref="OutputScaleRule"/>); the engine's default is the method's own output.</summary>
+    public OutputScaleRule OutputScale { get; set; } = OutputScaleRule.AsMerged;
+
     /// <summary>A copy with another <see cref="Rank"/> and every other option as it is (a member-wise copy, so no option can be forgotten).</summary>
     public MergeOptions WithRank(int? rank)
     {
@@ -83,6 +86,7 @@ public sealed class MergeOptions
         if (Rank is int r) d["rank"] = r.ToString(System.Globalization.CultureInfo.InvariantCulture);
         d["density"] = Density.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
         d["sign_election"] = SignElection.ToString();
+        if (OutputScale != OutputScaleRule.AsMerged) d["output_scale"] = OutputScale.ToString();
         if (string.Equals(method, LegoMethod.MethodName, System.StringComparison.OrdinalIgnoreCase)) Lego.Describe(d);
         if (string.Equals(method, "knots", System.StringComparison.OrdinalIgnoreCase)) d["knots_merge"] = KnotsMerge.ToString();
         if (Is(method, TsvMethod.MethodName) || (Is(method, CoreSpaceMethod.MethodName) && Is(CoreSpaceMerge, TsvMethod.MethodName)))

@@ -25,7 +25,7 @@ public static class MergeStage
         units.Pools.SelectMany(p => p.Units).SelectMany(u => u.Origins).Distinct()
             .OrderBy(a => a.Name, StringComparer.Ordinal).ThenBy(a => a.Path, StringComparer.Ordinal).ToList();
 
-    /// <summary>Merges one module's units with the method (Concat keeps every unit: the exact sum).</summary>
+    /// <summary>Merges one module's units with the method (Concat keeps every unit: the exact sum), then applies <see cref="MergeOptions.OutputScale"/>.</summary>
     public static UnitBlock MergeModule(ModulePool pool, IMergeMethod method, MergeOptions options, CancellationToken cancellationToken) =>
         MergeModule(pool, method, options, null, cancellationToken);
 
@@ -36,7 +36,7 @@ public static class MergeStage
         UnitBlock? merged = null;
         try
         {
-            merged = method.Merge(input, options, cancellationToken);
+            merged = method.MergeScaled(input, options, cancellationToken);
             return merged;
         }
         finally
