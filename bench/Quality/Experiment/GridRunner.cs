@@ -58,22 +58,22 @@ internal sealed class GridRunner
         foreach (int taskCount in _config.TaskCounts)
         {
             var tasks = Enumerable.Range(0, taskCount).ToArray();
-            var loras = tasks.Select(t => world.Loras[t]).ToList();
+            var inputs = MergeScorer.Inputs(world.Base, tasks.Select(t => world.Loras[t]).ToList());
             var grid = ScaleGrid(taskCount);
             var ranks = RanksFor(taskCount, r);
             foreach (var variant in main)
             {
                 if (!variant.UsesRank)
                 {
-                    var score = MergeScorer.Score(world, tasks, MergeScorer.Merge(world.Base, loras, variant, null, world.Seed), grid);
+                    var score = MergeScorer.Score(world, tasks, MergeScorer.Merge(inputs, variant, null, world.Seed), grid, inputs);
                     foreach (int k in ranks) yield return new GridResult(MainSection, taskCount, k, variant.Label, world.Seed, score);
                     continue;
                 }
 
                 foreach (int k in ranks)
                 {
-                    var merged = MergeScorer.Merge(world.Base, loras, variant, k, world.Seed);
-                    yield return new GridResult(MainSection, taskCount, k, variant.Label, world.Seed, MergeScorer.Score(world, tasks, merged, grid));
+                    var merged = MergeScorer.Merge(inputs, variant, k, world.Seed);
+                    yield return new GridResult(MainSection, taskCount, k, variant.Label, world.Seed, MergeScorer.Score(world, tasks, merged, grid, inputs));
                 }
             }
         }
@@ -112,7 +112,8 @@ internal sealed class GridRunner
 
     private IEnumerable<double> ScaleGrid(int taskCount) => _config.ScaleGrid.Append(taskCount);
 
-    private static double Median(IEnumerable<double> values)
+    /// <summary>The middle value (the upper one of an even count), as the report prints medians.</summary>
+    internal static double Median(IEnumerable<double> values)
     {
         var v = values.OrderBy(x => x).ToArray();
         return v[v.Length / 2];

@@ -138,12 +138,13 @@ internal static class MarkdownReport
             md.AppendLine();
         }
 
+        // Last, so every table above reads as it did before the rules were scored.
+        RulesReport.Append(md, main);
         return md.ToString();
     }
 
     private static void Paired(StringBuilder md, IReadOnlyList<GridResult> main, string reference, IEnumerable<string> labels, Func<GridResult, double> metric, string title)
     {
-        var inv = CultureInfo.InvariantCulture;
         var points = main.Select(r => (r.T, r.K)).Distinct().OrderBy(p => p.T).ThenBy(p => p.K).ToArray();
         md.AppendLine(title);
         md.AppendLine();
@@ -151,22 +152,28 @@ internal static class MarkdownReport
         md.AppendLine("|---|" + string.Concat(points.Select(_ => "---:|")));
         foreach (string label in labels)
         {
-            var cells = points.Select(p =>
-            {
-                var diffs = main.Where(r => r.T == p.T && r.K == p.K && r.Label == label)
-                    .Join(main.Where(r => r.T == p.T && r.K == p.K && r.Label == reference), r => r.Seed, r => r.Seed, (m, x) => metric(m) - metric(x))
-                    .ToArray();
-                var st = SeedStats.Of(diffs);
-                return string.Format(inv, "{0} ± {1:F3} ({2}/{3})", Signed(st.Mean), st.Std, diffs.Count(d => d > 0), diffs.Length);
-            });
+            var cells = points.Select(p => PairedCell(PairedDiffs(main, p.T, p.K, label, metric, reference, metric)));
             md.AppendLine("| " + label + " | " + string.Join(" | ", cells) + " |");
         }
 
         md.AppendLine();
     }
 
+    /// <summary>Per seed at one grid point: <paramref name="mine"/> of the method minus <paramref name="theirs"/> of the reference (same seed, same tasks).</summary>
+    internal static double[] PairedDiffs(IReadOnlyList<GridResult> main, int t, int k, string label, Func<GridResult, double> mine, string reference, Func<GridResult, double> theirs) =>
+        main.Where(r => r.T == t && r.K == k && r.Label == label)
+            .Join(main.Where(r => r.T == t && r.K == k && r.Label == reference), r => r.Seed, r => r.Seed, (m, x) => mine(m) - theirs(x))
+            .ToArray();
+
+    /// <summary>"+0.012 ± 0.034 (5/8)": mean ± std over seeds of paired differences, and the seeds where the difference is positive.</summary>
+    internal static string PairedCell(double[] diffs)
+    {
+        var st = SeedStats.Of(diffs);
+        return string.Format(CultureInfo.InvariantCulture, "{0} ± {1:F3} ({2}/{3})", Signed(st.Mean), st.Std, diffs.Count(d => d > 0), diffs.Length);
+    }
+
     /// <summary>+0.012 / −0.034 / 0.000 (rounded first, so a tiny negative never prints as "−0.000").</summary>
-    private static string Signed(double value)
+    internal static string Signed(double value)
     {
         double v = Math.Round(value, 3);
         if (v == 0) return "0.000";
@@ -174,7 +181,7 @@ internal static class MarkdownReport
     }
 
     /// <summary>Labels in catalogue order (the order the grid ran them), not in result order.</summary>
-    private static IEnumerable<string> Labels(IEnumerable<GridResult> rows)
+    internal static IEnumerable<string> Labels(IEnumerable<GridResult> rows)
     {
         var present = new HashSet<string>(rows.Select(r => r.Label));
         var order = MergeCatalog.MainGrid().Concat(MergeCatalog.LegoFactorial()).Concat(MergeCatalog.Pruning()).Select(v => v.Label).Distinct();
