@@ -66,25 +66,25 @@ internal static class RulesReport
     /// <summary>Per method: the default's and each rule's paired distance to the same method tuned, averaged over the grid points.</summary>
     private static void AppendGapToTuned(StringBuilder md, IReadOnlyList<GridResult> main, List<string> labels, OutputScaleRule[] rules, (int T, int K)[] points)
     {
-        md.AppendLine(CultureInfo.InvariantCulture, $"Distance to the tuned score: per grid point the paired difference (score − the same merge at its tuned scale, mean over seeds), then the mean over the {points.Length} grid points (T, k) and in brackets the worst point. Best untuned: the scaling with the highest mean (the one closest to the tuned score, or above it).");
+        md.AppendLine(CultureInfo.InvariantCulture, $"Distance to the tuned score: per grid point the paired difference (score − the same merge at its tuned scale, mean over seeds), then the mean over the {points.Length} grid points (T, k); in brackets the mean over the points of each T ({string.Join(" / ", points.Select(p => $"T={p.T}").Distinct())}). Best untuned: the scaling with the highest mean (the one closest to the tuned score, or above it).");
         md.AppendLine();
         md.AppendLine("| method | default − tuned | " + string.Concat(rules.Select(x => x + " − tuned | ")) + "best untuned |");
         md.AppendLine("|---|---:|" + string.Concat(rules.Select(_ => "---:|")) + "---|");
         foreach (string label in labels)
         {
-            var options = new List<(string Name, double Mean, double Worst)> { Gap("default", main, label, points, r => r.Score.DefaultScores.Average()) };
+            var options = new List<(string Name, double Mean, double[] PerT)> { Gap("default", main, label, points, r => r.Score.DefaultScores.Average()) };
             options.AddRange(rules.Select(rule => Gap(rule.ToString(), main, label, points, r => Rule(r, rule).Scores.Average())));
             var bestUntuned = options.OrderByDescending(o => o.Mean).First();
-            md.AppendLine("| " + label + " | " + string.Join(" | ", options.Select(o => $"{MarkdownReport.Signed(o.Mean)} ({MarkdownReport.Signed(o.Worst)})")) + " | " + bestUntuned.Name + " |");
+            md.AppendLine("| " + label + " | " + string.Join(" | ", options.Select(o => $"{MarkdownReport.Signed(o.Mean)} ({string.Join(" / ", o.PerT.Select(MarkdownReport.Signed))})")) + " | " + bestUntuned.Name + " |");
         }
 
         md.AppendLine();
     }
 
-    private static (string Name, double Mean, double Worst) Gap(string name, IReadOnlyList<GridResult> main, string label, (int T, int K)[] points, Func<GridResult, double> metric)
+    private static (string Name, double Mean, double[] PerT) Gap(string name, IReadOnlyList<GridResult> main, string label, (int T, int K)[] points, Func<GridResult, double> metric)
     {
-        var perPoint = points.Select(p => SeedStats.Of(MarkdownReport.PairedDiffs(main, p.T, p.K, label, metric, label, r => r.Score.BestScaleScores.Average())).Mean).ToArray();
-        return (name, perPoint.Average(), perPoint.Min());
+        var perPoint = points.Select(p => (p.T, Gap: SeedStats.Of(MarkdownReport.PairedDiffs(main, p.T, p.K, label, metric, label, r => r.Score.BestScaleScores.Average())).Mean)).ToArray();
+        return (name, perPoint.Average(x => x.Gap), perPoint.GroupBy(x => x.T).Select(g => g.Average(x => x.Gap)).ToArray());
     }
 
     /// <summary>The best method at each grid point under each scaling, among merges of rank ≤ k (equal rank; the exact sum only where T·r ≤ k).</summary>
@@ -93,7 +93,7 @@ internal static class RulesReport
         var scalings = new List<(string Name, Func<GridResult, double> Metric)> { ("default", r => r.Score.DefaultScores.Average()) };
         scalings.AddRange(rules.Select(rule => (rule.ToString(), (Func<GridResult, double>)(r => Rule(r, rule).Scores.Average()))));
         scalings.Add(("tuned", r => r.Score.BestScaleScores.Average()));
-        md.AppendLine("Best method at equal rank (merges of rank ≤ k) under each scaling: mean score over seeds; second best in brackets.");
+        md.AppendLine("Best method at equal rank (merges of rank ≤ k) under each scaling: mean score over seeds; second best in brackets; methods with the same score on every seed (the same merge) joined by =.");
         md.AppendLine();
         md.AppendLine("| T, k | " + string.Join(" | ", scalings.Select(s => s.Name)) + " |");
         md.AppendLine("|---|" + string.Concat(scalings.Select(_ => "---|")));
@@ -102,8 +102,10 @@ internal static class RulesReport
             var here = main.Where(r => r.T == t && r.K == k && r.Score.MergedRank <= k).ToList();
             var cells = scalings.Select(s =>
             {
+                // Methods that give the same merge score alike on every seed: one entry (e.g. knots (TA) = Svd).
                 var ranked = labels.Where(l => here.Any(r => r.Label == l))
-                    .Select(l => (Label: l, Mean: SeedStats.Of(here.Where(r => r.Label == l).Select(s.Metric)).Mean))
+                    .GroupBy(l => string.Join(",", here.Where(r => r.Label == l).OrderBy(r => r.Seed).Select(r => s.Metric(r).ToString("R", CultureInfo.InvariantCulture))))
+                    .Select(g => (Label: string.Join(" = ", g), Mean: SeedStats.Of(here.Where(r => r.Label == g.First()).Select(s.Metric)).Mean))
                     .OrderByDescending(x => x.Mean).Take(2).ToArray();
                 return string.Join(" ", ranked.Select((x, i) => string.Format(CultureInfo.InvariantCulture, i == 0 ? "{0} {1:F3}" : "({0} {1:F3})", x.Label, x.Mean)));
             });
