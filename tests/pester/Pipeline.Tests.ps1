@@ -229,6 +229,56 @@ Describe 'Merge-LoraAdapter' {
         Test-Path (Join-Path $TestDrive 'bad') | Should -BeFalse
     }
 
+    It 'scales each merged module to the norm of the inputs'' average with -OutputScale MeanNorm' {
+        $expected = [double[]]::new(64 * 64)
+        foreach ($name in 'task-a', 'task-b', 'task-c') {
+            $d = Get-RawDelta (Join-Path $script:Adapters $name) $script:Module
+            for ($i = 0; $i -lt $d.Length; $i++) { $expected[$i] += $d[$i] / 3 }
+        }
+        $meanNorm = [math]::Sqrt(($expected | ForEach-Object { $_ * $_ } | Measure-Object -Sum).Sum)
+
+        # Concat scaled to the average's norm is the average itself.
+        $avg = Join-Path $TestDrive 'avg'
+        $script:Samples | Split-LoraMsu | Merge-LoraAdapter -Path $avg -Method Concat -OutputScale MeanNorm
+        Get-RelativeError (Get-RawDelta $avg $script:Module) $expected | Should -BeLessThan 1e-6
+
+        # Svd keeps its direction (a multiple of the as-merged delta) and gets the average's norm.
+        $raw = Join-Path $TestDrive 'svd-raw'; $scaled = Join-Path $TestDrive 'svd-mean'
+        $script:Samples | Split-LoraMsu | Merge-LoraAdapter -Path $raw -Method Svd -Rank 4 -OutputScale AsMerged
+        $script:Samples | Split-LoraMsu | Merge-LoraAdapter -Path $scaled -Method Svd -Rank 4 -OutputScale MeanNorm
+        $r = Get-RawDelta $raw $script:Module; $m = Get-RawDelta $scaled $script:Module
+        $norm = [math]::Sqrt(($m | ForEach-Object { $_ * $_ } | Measure-Object -Sum).Sum)
+        [math]::Abs($norm - $meanNorm) / $meanNorm | Should -BeLessThan 1e-6
+        $ratio = $norm / [math]::Sqrt(($r | ForEach-Object { $_ * $_ } | Measure-Object -Sum).Sum)
+        Get-RelativeError $m ($r | ForEach-Object { $_ * $ratio }) | Should -BeLessThan 1e-6
+        $bytes = [IO.File]::ReadAllBytes((Join-Path $scaled 'adapter_model.safetensors'))
+        $header = [Text.Encoding]::UTF8.GetString($bytes, 8, [int][BitConverter]::ToUInt64($bytes, 0)) | ConvertFrom-Json -AsHashtable
+        ($header['__metadata__']['loralego.options'] | ConvertFrom-Json).output_scale | Should -Be 'MeanNorm'
+    }
+
+    It 'scales to the inputs'' root-mean-square norm with -OutputScale RmsNorm' {
+        $sq = 0.0
+        foreach ($name in 'task-a', 'task-b', 'task-c') {
+            $d = Get-RawDelta (Join-Path $script:Adapters $name) $script:Module
+            $sq += ($d | ForEach-Object { $_ * $_ } | Measure-Object -Sum).Sum / 3
+        }
+        $out = Join-Path $TestDrive 'ties-rms'
+        $script:Samples | Split-LoraMsu | Merge-LoraAdapter -Path $out -Method Ties -Rank 4 -OutputScale RmsNorm
+        $m = Get-RawDelta $out $script:Module
+        $norm = [math]::Sqrt(($m | ForEach-Object { $_ * $_ } | Measure-Object -Sum).Sum)
+        [math]::Abs($norm - [math]::Sqrt($sq)) / [math]::Sqrt($sq) | Should -BeLessThan 1e-6
+    }
+
+    It 'assembles centroids as they are and says so when -Method or -OutputScale is given' {
+        $c = $script:Samples | Split-LoraMsu | Invoke-LoraCluster -K 4 -Seed 2
+        $plain = $c | Merge-LoraAdapter -Path (Join-Path $TestDrive 'c-plain') -PassThru -WarningVariable w0
+        $w0 | Should -BeNullOrEmpty
+        $svd = $c | Merge-LoraAdapter -Path (Join-Path $TestDrive 'c-svd') -Method Svd -Rank 2 -PassThru -WarningVariable w 3>$null
+        ($w -join ' ') | Should -Match 'centroids from Invoke-LoraCluster'
+        $svd.Rank | Should -Be '4'
+        Get-RelativeError (Get-RawDelta (Join-Path $TestDrive 'c-svd') $script:Module) (Get-RawDelta (Join-Path $TestDrive 'c-plain') $script:Module) | Should -BeLessThan 1e-7
+    }
+
     It 'names an unknown method' {
         $script:Samples | Split-LoraMsu | Merge-LoraAdapter -Path (Join-Path $TestDrive 'x') -Method NoSuch -ErrorVariable err -ErrorAction SilentlyContinue
         $err[0].FullyQualifiedErrorId | Should -BeLike 'UnknownMergeMethod*'
@@ -284,6 +334,23 @@ Describe 'Invoke-LoraCluster' {
         $c.Count | Should -Be $script:Units.Count
         $m = $c | Merge-LoraAdapter -Path (Join-Path $TestDrive 'pass') -PassThru
         (Measure-LoraMerge $m (Get-LoraAdapter (Join-Path $script:Adapters '*')) -Summary).RelativeError | Should -BeLessThan 1e-6
+    }
+
+    It 'scales each module''s centroids together with -OutputScale' {
+        $expected = [double[]]::new(64 * 64)
+        foreach ($name in 'task-a', 'task-b', 'task-c') {
+            $d = Get-RawDelta (Join-Path $script:Adapters $name) $script:Module
+            for ($i = 0; $i -lt $d.Length; $i++) { $expected[$i] += $d[$i] / 3 }
+        }
+        $meanNorm = [math]::Sqrt(($expected | ForEach-Object { $_ * $_ } | Measure-Object -Sum).Sum)
+        $raw = Join-Path $TestDrive 'lego-raw'; $scaled = Join-Path $TestDrive 'lego-mean'
+        $script:Units | Invoke-LoraCluster -K 4 -Seed 3 -OutputScale AsMerged | Merge-LoraAdapter -Path $raw
+        $script:Units | Invoke-LoraCluster -K 4 -Seed 3 -OutputScale MeanNorm | Merge-LoraAdapter -Path $scaled
+        $r = Get-RawDelta $raw $script:Module; $m = Get-RawDelta $scaled $script:Module
+        $norm = [math]::Sqrt(($m | ForEach-Object { $_ * $_ } | Measure-Object -Sum).Sum)
+        [math]::Abs($norm - $meanNorm) / $meanNorm | Should -BeLessThan 1e-6
+        $ratio = $norm / [math]::Sqrt(($r | ForEach-Object { $_ * $_ } | Measure-Object -Sum).Sum)
+        Get-RelativeError $m ($r | ForEach-Object { $_ * $ratio }) | Should -BeLessThan 1e-6
     }
 
     It 'refuses a K that is not a positive whole number' {

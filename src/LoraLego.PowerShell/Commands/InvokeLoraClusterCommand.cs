@@ -49,6 +49,10 @@ public sealed class InvokeLoraClusterCommand : UnitGatheringCmdletBase
     [Parameter]
     public OutputReweighting OutputReweighting { get; set; } = new LegoOptions().OutputReweighting;
 
+    /// <summary>How each module's centroids are scaled together after clustering (data-free, against the module's sources).</summary>
+    [Parameter]
+    public OutputScaleRule OutputScale { get; set; } = MergeDefaults.Rule;
+
     protected override void EndProcessing()
     {
         RankSelector ranks;
@@ -65,6 +69,7 @@ public sealed class InvokeLoraClusterCommand : UnitGatheringCmdletBase
         var options = new MergeOptions
         {
             Seed = Seed,
+            OutputScale = OutputScale,
             Lego = new LegoOptions
             {
                 Restarts = Restarts,

@@ -61,7 +61,11 @@ public sealed class MergeLoraAdapterCommand : UnitGatheringCmdletBase
     [Parameter]
     [ArgumentCompleter(typeof(MergeMethodCompleter))]
     [ValidateNotNullOrEmpty]
-    public string Method { get; set; } = ConcatMethod.MethodName;
+    public string Method { get; set; } = MergeDefaults.Method;
+
+    /// <summary>How each merged module's output is scaled after the method (data-free); not given: the method's default (MergeDefaults).</summary>
+    [Parameter]
+    public OutputScaleRule OutputScale { get; set; }
 
     /// <summary>Target rank for methods that reduce rank (Svd, Ties, Dare, ..., Lego).</summary>
     [Parameter]
@@ -141,7 +145,7 @@ public sealed class MergeLoraAdapterCommand : UnitGatheringCmdletBase
         var target = PathResolver.ResolveOutput(this, Path);
         try
         {
-            var method = MergeMethodRegistry.Get(Method);
+            IMergeMethod method = MergeMethodRegistry.Get(Method);
             var options = new MergeOptions
             {
                 Rank = MyInvocation.BoundParameters.ContainsKey(nameof(Rank)) ? Rank : null,
@@ -152,7 +156,17 @@ public sealed class MergeLoraAdapterCommand : UnitGatheringCmdletBase
                 CommonSpaceFraction = CommonSpaceFraction,
                 CoreSpaceMerge = CoreSpaceMerge,
                 Seed = Seed,
+                OutputScale = MyInvocation.BoundParameters.ContainsKey(nameof(OutputScale)) ? OutputScale : MergeDefaults.OutputScaleFor(method.Name),
             };
+            if (Units.Pools.All(p => p.Units.All(u => u.IsCentroid)))
+            {
+                // Centroids are the merged units already (Invoke-LoraCluster scaled them): assembled exactly.
+                if (MyInvocation.BoundParameters.ContainsKey(nameof(Method)) || MyInvocation.BoundParameters.ContainsKey(nameof(OutputScale)))
+                    WriteWarning($"The units are centroids from Invoke-LoraCluster: they are assembled as they are, so -Method {Method} and -OutputScale do not apply (Invoke-LoraCluster has its own -OutputScale).");
+                method = new ConcatMethod();
+                options.OutputScale = OutputScaleRule.AsMerged;
+            }
+
             var sources = MergeStage.Sources(Units);
 
             // The sources' hashes (provenance) are computed on worker threads while the checks run and
@@ -192,7 +206,7 @@ public sealed class MergeLoraAdapterCommand : UnitGatheringCmdletBase
     }
 
     /// <summary>
-    /// Concat streams: each module is folded from the pooled units while it is written, so memory holds one module.
+    /// Concat as merged streams: each module is folded from the pooled units while it is written, so memory holds one module.
     /// Other methods first merge every module on the worker threads (ordered, bounded), then write.
     /// </summary>
     private string Write(string target, IMergeMethod method, MergeOptions options, AdapterWriteOptions write)
@@ -200,7 +214,7 @@ public sealed class MergeLoraAdapterCommand : UnitGatheringCmdletBase
         var pools = Units.Pools;
         var progress = new ProgressRecord(0x10A1, "Writing merged LoRA adapter", target);
         int done = 0;
-        if (method is ConcatMethod)
+        if (method is ConcatMethod && options.OutputScale == OutputScaleRule.AsMerged)
         {
             return ConcatWriter.Write(target, pools, write, m => Report(progress, ++done, pools.Count, m.Name), StopToken);
         }

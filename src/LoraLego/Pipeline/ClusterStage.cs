@@ -9,7 +9,8 @@ namespace LoraLego.Pipeline;
 
 /// <summary>
 /// Invoke-LoraCluster's work on one module: the pooled units are clustered (LoRA-LEGO) and each
-/// centroid becomes a unit that remembers its cluster, its members and their adapters.
+/// centroid becomes a unit that remembers its cluster, its members and their adapters. The module's
+/// centroids are scaled together by <see cref="MergeOptions.OutputScale"/> (against the module's sources).
 /// </summary>
 public static class ClusterStage
 {
@@ -23,10 +24,12 @@ public static class ClusterStage
     {
         var input = pool.ToMergeInput(cancellationToken, recycler);
         LegoModuleResult result;
+        double outputScale;
         try
         {
             // The centroids own fresh arrays: nothing of the sources' factors outlives this call.
             result = LegoClusterer.Cluster(input, options, cancellationToken);
+            outputScale = OutputScale.Factor(input, result.Centroids, options.OutputScale);
         }
         finally
         {
@@ -44,7 +47,7 @@ public static class ClusterStage
             var origins = memberUnits.SelectMany(u => u.Origins).Distinct().ToList();
             var details = new ClusterDetails(j, members, info.Inertia);
             centroids.Add(new LoraUnit(CentroidAdapterLabel, memberUnits[0].Template, j,
-                result.Centroids.UnitA(j).ToArray(), result.Centroids.UnitB(j).ToArray(), result.Centroids.Scale[j],
+                result.Centroids.UnitA(j).ToArray(), result.Centroids.UnitB(j).ToArray(), result.Centroids.Scale[j] * outputScale,
                 LegoMethod.MethodName, origins, new Dictionary<string, string>(madeWith), details));
         }
 
