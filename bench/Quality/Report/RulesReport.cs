@@ -93,7 +93,7 @@ internal static class RulesReport
         var scalings = new List<(string Name, Func<GridResult, double> Metric)> { ("default", r => r.Score.DefaultScores.Average()) };
         scalings.AddRange(rules.Select(rule => (rule.ToString(), (Func<GridResult, double>)(r => Rule(r, rule).Scores.Average()))));
         scalings.Add(("tuned", r => r.Score.BestScaleScores.Average()));
-        md.AppendLine("Best method at equal rank (merges of rank ≤ k) under each scaling: mean score over seeds; second best in brackets; methods with the same score on every seed (the same merge) joined by =.");
+        md.AppendLine("Best method at equal rank (merges of rank ≤ k) under each scaling: mean score over seeds; second best in brackets; methods with the same score on every seed (the same merge) joined by =. Lego's one-switch variants (ablations, \"Lego, …\") are left out.");
         md.AppendLine();
         md.AppendLine("| T, k | " + string.Join(" | ", scalings.Select(s => s.Name)) + " |");
         md.AppendLine("|---|" + string.Concat(scalings.Select(_ => "---|")));
@@ -103,7 +103,7 @@ internal static class RulesReport
             var cells = scalings.Select(s =>
             {
                 // Methods that give the same merge score alike on every seed: one entry (e.g. knots (TA) = Svd).
-                var ranked = labels.Where(l => here.Any(r => r.Label == l))
+                var ranked = labels.Where(l => !l.StartsWith("Lego, ", StringComparison.Ordinal) && here.Any(r => r.Label == l))
                     .GroupBy(l => string.Join(",", here.Where(r => r.Label == l).OrderBy(r => r.Seed).Select(r => s.Metric(r).ToString("R", CultureInfo.InvariantCulture))))
                     .Select(g => (Label: string.Join(" = ", g), Mean: SeedStats.Of(here.Where(r => r.Label == g.First()).Select(s.Metric)).Mean))
                     .OrderByDescending(x => x.Mean).Take(2).ToArray();

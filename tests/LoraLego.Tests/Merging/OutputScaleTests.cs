@@ -53,35 +53,27 @@ public class OutputScaleTests
     }
 
     [Theory]
-    [InlineData("Svd", 2)]
-    [InlineData("Svd", 4)]
-    [InlineData("ties", 2)]
-    [InlineData("ties", 4)]
-    public void MeanNormGivesTheNormOfTheDenseMean(string method, int t)
+    [InlineData("Svd", 2, OutputScaleRule.MeanNorm)]
+    [InlineData("Svd", 4, OutputScaleRule.MeanNorm)]
+    [InlineData("ties", 2, OutputScaleRule.MeanNorm)]
+    [InlineData("ties", 4, OutputScaleRule.MeanNorm)]
+    [InlineData("Svd", 2, OutputScaleRule.RmsNorm)]
+    [InlineData("Svd", 4, OutputScaleRule.RmsNorm)]
+    [InlineData("ties", 2, OutputScaleRule.RmsNorm)]
+    [InlineData("ties", 4, OutputScaleRule.RmsNorm)]
+    public void RuleGivesTheNormItNamesFromTheDenseSources(string method, int t, OutputScaleRule rule)
     {
+        // Sources of different sizes and signs, so the mean's norm and the RMS of the norms differ.
         var input = Sources(20 + t, new[] { 2.0, 0.7, -1.3, 3.1 }.Take(t).ToArray());
         var merged = MergeMethodRegistry.Get(method).Merge(input, new MergeOptions { Rank = Rank, Seed = 1 }, CancellationToken.None);
+        double expected = rule == OutputScaleRule.MeanNorm ? DenseMean(input).FrobeniusNorm() : DenseRmsNorm(input);
 
-        var scaled = OutputScale.Scaled(merged, OutputScale.Factor(input, merged, OutputScaleRule.MeanNorm));
+        var scaled = UnitTestData.Dense(OutputScale.Scaled(merged, OutputScale.Factor(input, merged, rule)));
 
-        AssertRelative(DenseMean(input).FrobeniusNorm(), UnitTestData.Dense(scaled).FrobeniusNorm(), 1e-9);
+        AssertRelative(expected, scaled.FrobeniusNorm(), 1e-9);
         // Only the size changes: the direction is the method's own.
-        Assert.True(UnitTestData.RelativeError(UnitTestData.Dense(scaled) * (UnitTestData.Dense(merged).FrobeniusNorm() / UnitTestData.Dense(scaled).FrobeniusNorm()), UnitTestData.Dense(merged)) < 1e-12);
-    }
-
-    [Theory]
-    [InlineData("Svd", 2)]
-    [InlineData("Svd", 4)]
-    [InlineData("ties", 2)]
-    [InlineData("ties", 4)]
-    public void RmsNormGivesTheRootMeanSquareOfTheDenseSourceNorms(string method, int t)
-    {
-        var input = Sources(30 + t, new[] { 2.0, 0.7, -1.3, 3.1 }.Take(t).ToArray());
-        var merged = MergeMethodRegistry.Get(method).Merge(input, new MergeOptions { Rank = Rank, Seed = 1 }, CancellationToken.None);
-
-        var scaled = OutputScale.Scaled(merged, OutputScale.Factor(input, merged, OutputScaleRule.RmsNorm));
-
-        AssertRelative(DenseRmsNorm(input), UnitTestData.Dense(scaled).FrobeniusNorm(), 1e-9);
+        var asMerged = UnitTestData.Dense(merged);
+        Assert.True(UnitTestData.RelativeError(scaled * (asMerged.FrobeniusNorm() / scaled.FrobeniusNorm()), asMerged) < 1e-12);
     }
 
     [Fact]
