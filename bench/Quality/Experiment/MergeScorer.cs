@@ -10,7 +10,7 @@ using LoraLego.Units;
 namespace LoraLego.Bench.Quality;
 
 /// <summary>The outcome of one merge on one seed: normalised test scores per task at the default and at the best scale.</summary>
-/// <remarks><see cref="Rules"/>: the data-free output-scale rules on the test split (main grid only; empty elsewhere).</remarks>
+/// <remarks><see cref="Rules"/>: the data-free output-scale rules on the test split (main grid only; null or empty elsewhere).</remarks>
 internal sealed record MergeScore(double[] DefaultScores, double[] BestScaleScores, double BestScale, int MergedRank, IReadOnlyList<RuleScore>? Rules = null);
 
 /// <summary>
@@ -77,7 +77,7 @@ internal static class MergeScorer
             foreach (var rule in OutputScaleRules.Rules)
             {
                 var (scaled, factors) = OutputScaleRules.Apply(merged, inputs, rule);
-                rules.Add(new RuleScore(rule, Test(scaled, 1.0), GridRunner.Median(factors), factors.Min(), factors.Max()));
+                rules.Add(new RuleScore(rule, Test(scaled, 1.0), GridRunner.Median(factors)));
             }
         }
 

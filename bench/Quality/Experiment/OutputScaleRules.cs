@@ -6,9 +6,9 @@ namespace LoraLego.Bench.Quality;
 
 /// <summary>
 /// One data-free output-scale rule applied to one merge: the normalised test score per task and the
-/// per-layer factors the engine's rule gave (median, smallest, largest over the layers).
+/// median of the per-layer factors the engine's rule gave.
 /// </summary>
-internal sealed record RuleScore(OutputScaleRule Rule, double[] Scores, double MedianFactor, double MinFactor, double MaxFactor);
+internal sealed record RuleScore(OutputScaleRule Rule, double[] Scores, double MedianFactor);
 
 /// <summary>
 /// The engine's output-scale rules (<see cref="OutputScale"/>), applied layer by layer to a merge of the
