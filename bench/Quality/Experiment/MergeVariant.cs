@@ -44,6 +44,7 @@ internal static class MergeCatalog
             o.Canonicalize = UnitCanonicalization.None;
         }),
         new("LegoRankOne (rank-1 cosine, SVD centroids)", "LegoRankOne", true),
+        new("LegoDecorrelated (Lego + TSV-M decorrelation)", "LegoDecorrelated", true),
         new("linear (rank r)", "linear", false),
         new("ties", "ties", true),
         new("dare", "dare", true),

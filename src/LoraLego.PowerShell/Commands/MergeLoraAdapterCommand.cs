@@ -65,7 +65,7 @@ public sealed class MergeLoraAdapterCommand : UnitGatheringCmdletBase
 
     /// <summary>How each merged module's output is scaled after the method (data-free); not given: the method's default (MergeDefaults).</summary>
     [Parameter]
-    public OutputScaleRule OutputScale { get; set; }
+    public OutputScaleRule OutputScale { get; set; } = MergeDefaults.Rule;
 
     /// <summary>Target rank for methods that reduce rank (Svd, Ties, Dare, ..., Lego).</summary>
     [Parameter]

@@ -20,5 +20,5 @@ public static class MergeDefaults
             : Rule;
 
     /// <summary>The rule every method but Concat gets by default, and Invoke-LoraCluster's default.</summary>
-    public const OutputScaleRule Rule = OutputScaleRule.AsMerged;
+    public const OutputScaleRule Rule = OutputScaleRule.MeanNorm;
 }

@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using LoraLego.Linalg;
 using LoraLego.Units;
@@ -31,6 +32,22 @@ internal sealed class SingularTriplets
             _v.Add(svd.V[j]);
             _sigma.Add(svd.Sigma[j]);
         }
+    }
+
+    /// <summary>Adds one rank-1 term s·b aᵀ as a triplet (unit u, σ ≥ 0, unit v); a zero term adds nothing.</summary>
+    public void Add(ReadOnlySpan<float> b, ReadOnlySpan<float> a, double scale)
+    {
+        double nb = Math.Sqrt(VectorKernels.SumOfSquares(b)), na = Math.Sqrt(VectorKernels.SumOfSquares(a));
+        double sigma = scale * nb * na;
+        if (sigma == 0 || double.IsNaN(sigma)) return;
+        double sign = sigma < 0 ? -1 : 1;
+        var u = new double[b.Length];
+        var v = new double[a.Length];
+        for (int i = 0; i < u.Length; i++) u[i] = sign * b[i] / nb;
+        for (int i = 0; i < v.Length; i++) v[i] = a[i] / na;
+        _u.Add(u);
+        _v.Add(v);
+        _sigma.Add(Math.Abs(sigma));
     }
 
     /// <summary>Σ_j sigma[j] ū_j v̄_jᵀ with [ū_j] = polar([u_j]) and [v̄_j] = polar([v_j]), reduced to its top <paramref name="rank"/> triplets.</summary>

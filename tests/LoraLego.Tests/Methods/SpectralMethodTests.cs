@@ -294,4 +294,43 @@ public class SpectralMethodTests
         var a = input.Sources.Select(s => Matrix<double>.Build.Dense(s.Count, s.InFeatures, (k, i) => (double)s.A[(k * s.InFeatures) + i])).ToList();
         return SpectralReference.CoreBases(b, a);
     }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData(6)]
+    public void LegoDecorrelatedIsLegosCentroidsRebuiltWithThePolarFactorsOfTheirDirections(int? k)
+    {
+        // The dense recipe: Lego's centroids s_j b_j a_jᵀ as triplets (b/‖b‖, |s|‖b‖‖a‖, sign·a/‖a‖), concatenate, orthogonalise, rebuild.
+        var input = ThreeSources();
+        var options = new MergeOptions { Rank = k, Seed = 3 };
+        var centroids = Run("Lego", input, options);
+        var u = new List<Vector<double>>();
+        var v = new List<Vector<double>>();
+        var sigma = new List<double>();
+        for (int j = 0; j < centroids.Count; j++)
+        {
+            var b = Vector<double>.Build.Dense(40, o => centroids.BT[(j * 40) + o]);
+            var a = Vector<double>.Build.Dense(30, i => centroids.A[(j * 30) + i]);
+            double s = centroids.Scale[j] * b.L2Norm() * a.L2Norm();
+            u.Add(b / b.L2Norm() * Math.Sign(s));
+            v.Add(a / a.L2Norm());
+            sigma.Add(Math.Abs(s));
+        }
+
+        var expected = SpectralReference.Rebuild(u, v, sigma);
+        var merged = Run("LegoDecorrelated", input, options);
+        Assert.Equal(centroids.Count, merged.Count);
+        Assert.True(RelativeDifference(Delta(merged), expected) < Tolerance, $"{RelativeDifference(Delta(merged), expected)}");
+
+        // Decorrelated: the merged units' B columns and A rows are orthogonal.
+        var bm = Matrix<double>.Build.Dense(40, merged.Count, (o, j) => merged.BT[(j * 40) + o]);
+        var gb = bm.TransposeThisAndMultiply(bm);
+        for (int i = 0; i < merged.Count; i++)
+        {
+            for (int j = 0; j < merged.Count; j++)
+            {
+                if (i != j) Assert.True(Math.Abs(gb[i, j]) < 1e-6 * Math.Sqrt(gb[i, i] * gb[j, j]) + 1e-12, $"B columns {i}, {j} not orthogonal");
+            }
+        }
+    }
 }
