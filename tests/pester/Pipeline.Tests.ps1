@@ -50,6 +50,18 @@ BeforeAll {
         [math]::Sqrt($num / $den)
     }
 
+    # The average of the three sample adapters' deltas of $script:Module, densely from the raw tensors.
+    function Get-MeanDelta {
+        $mean = [double[]]::new(64 * 64)
+        foreach ($name in 'task-a', 'task-b', 'task-c') {
+            $d = Get-RawDelta (Join-Path $script:Adapters $name) $script:Module
+            for ($i = 0; $i -lt $d.Length; $i++) { $mean[$i] += $d[$i] / 3 }
+        }
+        , $mean
+    }
+
+    function Get-Norm([double[]] $Values) { [math]::Sqrt(($Values | ForEach-Object { $_ * $_ } | Measure-Object -Sum).Sum) }
+
     function Get-Sha([string] $Path) { (Get-FileHash -Algorithm SHA256 -LiteralPath $Path).Hash }
 }
 
@@ -230,12 +242,8 @@ Describe 'Merge-LoraAdapter' {
     }
 
     It 'scales each merged module to the norm of the inputs'' average with -OutputScale MeanNorm' {
-        $expected = [double[]]::new(64 * 64)
-        foreach ($name in 'task-a', 'task-b', 'task-c') {
-            $d = Get-RawDelta (Join-Path $script:Adapters $name) $script:Module
-            for ($i = 0; $i -lt $d.Length; $i++) { $expected[$i] += $d[$i] / 3 }
-        }
-        $meanNorm = [math]::Sqrt(($expected | ForEach-Object { $_ * $_ } | Measure-Object -Sum).Sum)
+        $expected = Get-MeanDelta
+        $meanNorm = Get-Norm $expected
 
         # Concat scaled to the average's norm is the average itself.
         $avg = Join-Path $TestDrive 'avg'
@@ -247,9 +255,9 @@ Describe 'Merge-LoraAdapter' {
         $script:Samples | Split-LoraMsu | Merge-LoraAdapter -Path $raw -Method Svd -Rank 4 -OutputScale AsMerged
         $script:Samples | Split-LoraMsu | Merge-LoraAdapter -Path $scaled -Method Svd -Rank 4 -OutputScale MeanNorm
         $r = Get-RawDelta $raw $script:Module; $m = Get-RawDelta $scaled $script:Module
-        $norm = [math]::Sqrt(($m | ForEach-Object { $_ * $_ } | Measure-Object -Sum).Sum)
+        $norm = Get-Norm $m
         [math]::Abs($norm - $meanNorm) / $meanNorm | Should -BeLessThan 1e-6
-        $ratio = $norm / [math]::Sqrt(($r | ForEach-Object { $_ * $_ } | Measure-Object -Sum).Sum)
+        $ratio = $norm / (Get-Norm $r)
         Get-RelativeError $m ($r | ForEach-Object { $_ * $ratio }) | Should -BeLessThan 1e-6
         $bytes = [IO.File]::ReadAllBytes((Join-Path $scaled 'adapter_model.safetensors'))
         $header = [Text.Encoding]::UTF8.GetString($bytes, 8, [int][BitConverter]::ToUInt64($bytes, 0)) | ConvertFrom-Json -AsHashtable
@@ -265,7 +273,7 @@ Describe 'Merge-LoraAdapter' {
         $out = Join-Path $TestDrive 'ties-rms'
         $script:Samples | Split-LoraMsu | Merge-LoraAdapter -Path $out -Method Ties -Rank 4 -OutputScale RmsNorm
         $m = Get-RawDelta $out $script:Module
-        $norm = [math]::Sqrt(($m | ForEach-Object { $_ * $_ } | Measure-Object -Sum).Sum)
+        $norm = Get-Norm $m
         [math]::Abs($norm - [math]::Sqrt($sq)) / [math]::Sqrt($sq) | Should -BeLessThan 1e-6
     }
 
@@ -337,19 +345,15 @@ Describe 'Invoke-LoraCluster' {
     }
 
     It 'scales each module''s centroids together with -OutputScale' {
-        $expected = [double[]]::new(64 * 64)
-        foreach ($name in 'task-a', 'task-b', 'task-c') {
-            $d = Get-RawDelta (Join-Path $script:Adapters $name) $script:Module
-            for ($i = 0; $i -lt $d.Length; $i++) { $expected[$i] += $d[$i] / 3 }
-        }
-        $meanNorm = [math]::Sqrt(($expected | ForEach-Object { $_ * $_ } | Measure-Object -Sum).Sum)
+        $expected = Get-MeanDelta
+        $meanNorm = Get-Norm $expected
         $raw = Join-Path $TestDrive 'lego-raw'; $scaled = Join-Path $TestDrive 'lego-mean'
         $script:Units | Invoke-LoraCluster -K 4 -Seed 3 -OutputScale AsMerged | Merge-LoraAdapter -Path $raw
         $script:Units | Invoke-LoraCluster -K 4 -Seed 3 -OutputScale MeanNorm | Merge-LoraAdapter -Path $scaled
         $r = Get-RawDelta $raw $script:Module; $m = Get-RawDelta $scaled $script:Module
-        $norm = [math]::Sqrt(($m | ForEach-Object { $_ * $_ } | Measure-Object -Sum).Sum)
+        $norm = Get-Norm $m
         [math]::Abs($norm - $meanNorm) / $meanNorm | Should -BeLessThan 1e-6
-        $ratio = $norm / [math]::Sqrt(($r | ForEach-Object { $_ * $_ } | Measure-Object -Sum).Sum)
+        $ratio = $norm / (Get-Norm $r)
         Get-RelativeError $m ($r | ForEach-Object { $_ * $ratio }) | Should -BeLessThan 1e-6
     }
 

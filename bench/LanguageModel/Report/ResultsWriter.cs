@@ -55,24 +55,9 @@ internal static class ResultsWriter
         sb.AppendLine($"Recovery = (loss_base − loss_merged) / (loss_base − loss_own) on each domain's test windows; 1 = as good as the domain's own LoRA, 0 = no better than the base. "
             + $"Mean over domains and subsets, then mean ± std over {r.Seeds.Count} seeds. \"best\" = output scale chosen from {{{string.Join(", ", r.ScaleGrid.Select(s => s.ToString(CultureInfo.InvariantCulture)))}}} on validation windows.");
         sb.AppendLine();
-        sb.Append("| method | rank | ");
-        foreach (int t in counts) sb.Append($"T={t} default | T={t} worst domain | T={t} best scale | ");
-        sb.AppendLine();
-        sb.Append("|---|---|");
-        foreach (int _ in counts) sb.Append("---|---|---|");
-        sb.AppendLine();
-        foreach (var (method, setting) in settings)
-        {
-            var mine = r.Merges.Where(m => m.Method == method && m.RankSetting == setting).ToList();
-            sb.Append($"| {method} | {setting} | ");
-            foreach (int t in counts)
-            {
-                var at = mine.Where(m => m.Domains.Length == t).ToList();
-                sb.Append($"{OverSeeds(at, m => m.DefaultRecovery)} | {OverSeeds(at, m => new[] { m.DefaultRecovery.Min() })} | {OverSeeds(at, m => m.BestRecovery)} | ");
-            }
-
-            sb.AppendLine();
-        }
+        AppendTable(sb, r, settings, counts,
+            t => new[] { $"T={t} default", $"T={t} worst domain", $"T={t} best scale" },
+            at => new[] { OverSeeds(at, m => m.DefaultRecovery).ToString(), OverSeeds(at, m => new[] { m.DefaultRecovery.Min() }).ToString(), OverSeeds(at, m => m.BestRecovery).ToString() });
 
         int largest = counts.DefaultIfEmpty(0).Max();
         var domains = r.Merges.Where(m => m.Domains.Length == largest).SelectMany(m => m.Domains).Distinct().ToList();
@@ -140,33 +125,11 @@ internal static class ResultsWriter
         sb.AppendLine("Output-scale rules (data-free, per module; `Merge-LoraAdapter -OutputScale`): test recovery per T at the method's default, with each rule, and at the tuned scale; "
             + "in brackets the median factor the rule gave the modules and the median tuned grid scale (both relative to the method's own output).");
         sb.AppendLine();
-        sb.Append("| method | rank | ");
-        foreach (int t in counts) sb.Append($"T={t} default | {string.Concat(rules.Select(x => $"T={t} {x} | "))}T={t} tuned | ");
-        sb.AppendLine();
-        sb.Append("|---|---|");
-        foreach (int _ in counts) sb.Append(string.Concat(Enumerable.Repeat("---|", rules.Count + 2)));
-        sb.AppendLine();
-        foreach (var (method, setting) in settings)
-        {
-            var mine = r.Merges.Where(m => m.Method == method && m.RankSetting == setting).ToList();
-            sb.Append($"| {method} | {setting} | ");
-            foreach (int t in counts)
-            {
-                var at = mine.Where(m => m.Domains.Length == t).ToList();
-                sb.Append($"{OverSeeds(at, m => m.DefaultRecovery)} | ");
-                foreach (var rule in rules)
-                {
-                    var factors = at.Select(m => m.Rules.First(x => x.Rule == rule).MedianFactor).OrderBy(x => x).ToList();
-                    string f = factors.Count == 0 ? "–" : factors[factors.Count / 2].ToString("0.###", CultureInfo.InvariantCulture);
-                    sb.Append($"{OverSeeds(at, m => m.Rules.First(x => x.Rule == rule).Recovery)} (×{f}) | ");
-                }
-
-                var best = at.Select(m => m.BestScale).OrderBy(x => x).ToList();
-                sb.Append($"{OverSeeds(at, m => m.BestRecovery)} (×{(best.Count == 0 ? "–" : best[best.Count / 2].ToString("0.###", CultureInfo.InvariantCulture))}) | ");
-            }
-
-            sb.AppendLine();
-        }
+        AppendTable(sb, r, settings, counts,
+            t => new[] { $"T={t} default" }.Concat(rules.Select(x => $"T={t} {x}")).Append($"T={t} tuned"),
+            at => new[] { OverSeeds(at, m => m.DefaultRecovery).ToString() }
+                .Concat(rules.Select(rule => $"{OverSeeds(at, m => m.Rules.First(x => x.Rule == rule).Recovery)} (×{Median(at.Select(m => m.Rules.First(x => x.Rule == rule).MedianFactor))})"))
+                .Append($"{OverSeeds(at, m => m.BestRecovery)} (×{Median(at.Select(m => m.BestScale))})"));
 
         var refs = References.Where(x => r.Merges.Any(m => m.Method.Equals(x, StringComparison.OrdinalIgnoreCase))).ToList();
         foreach (var rule in rules)
@@ -189,6 +152,25 @@ internal static class ResultsWriter
                 sb.AppendLine();
             }
         }
+    }
+
+    /// <summary>One row per method and rank setting, the given columns for each T.</summary>
+    private static void AppendTable(StringBuilder sb, MergeResults r, List<(string Method, string RankSetting)> settings, List<int> counts,
+        Func<int, IEnumerable<string>> headers, Func<List<MergeRecord>, IEnumerable<string>> cells)
+    {
+        sb.AppendLine($"| method | rank | {string.Concat(counts.SelectMany(headers).Select(h => h + " | "))}");
+        sb.AppendLine($"|---|---|{string.Concat(counts.SelectMany(headers).Select(_ => "---|"))}");
+        foreach (var (method, setting) in settings)
+        {
+            var mine = r.Merges.Where(m => m.Method == method && m.RankSetting == setting).ToList();
+            sb.AppendLine($"| {method} | {setting} | {string.Concat(counts.SelectMany(t => cells(mine.Where(m => m.Domains.Length == t).ToList())).Select(c => c + " | "))}");
+        }
+    }
+
+    private static string Median(IEnumerable<double> values)
+    {
+        var sorted = values.OrderBy(x => x).ToList();
+        return sorted.Count == 0 ? "–" : sorted[sorted.Count / 2].ToString("0.###", CultureInfo.InvariantCulture);
     }
 
     /// <summary>Paired difference of <paramref name="mine"/>'s recovery for the method against <paramref name="theirs"/> for the reference.</summary>
