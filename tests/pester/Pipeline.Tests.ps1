@@ -214,9 +214,10 @@ Describe 'Merge-LoraAdapter' {
     }
 
     It 'reduces to -Rank with -Method Svd, no worse than LoRA-LEGO at the same rank' {
-        $svd = $script:Samples | Split-LoraMsu | Merge-LoraAdapter -Path (Join-Path $TestDrive 'svd4') -Method Svd -Rank 4 -PassThru
+        # Fidelity to the sum: both as merged (no output-scale rule).
+        $svd = $script:Samples | Split-LoraMsu | Merge-LoraAdapter -Path (Join-Path $TestDrive 'svd4') -Method Svd -Rank 4 -OutputScale AsMerged -PassThru
         $svd.Rank | Should -Be '4'
-        $lego = $script:Samples | Split-LoraMsu | Invoke-LoraCluster -K 4 | Merge-LoraAdapter -Path (Join-Path $TestDrive 'lego4') -PassThru
+        $lego = $script:Samples | Split-LoraMsu | Invoke-LoraCluster -K 4 -OutputScale AsMerged | Merge-LoraAdapter -Path (Join-Path $TestDrive 'lego4') -PassThru
         $lego.Rank | Should -Be '4'
         $es = Measure-LoraMerge $svd $script:Samples -Summary
         $el = Measure-LoraMerge $lego $script:Samples -Summary
@@ -338,7 +339,7 @@ Describe 'Invoke-LoraCluster' {
     }
 
     It 'passes the units through when K is at least the pool size' {
-        $c = $script:Units | Invoke-LoraCluster -K 100 -ParameterReweighting Off -OutputReweighting Off
+        $c = $script:Units | Invoke-LoraCluster -K 100 -ParameterReweighting Off -OutputReweighting Off -OutputScale AsMerged
         $c.Count | Should -Be $script:Units.Count
         $m = $c | Merge-LoraAdapter -Path (Join-Path $TestDrive 'pass') -PassThru
         (Measure-LoraMerge $m (Get-LoraAdapter (Join-Path $script:Adapters '*')) -Summary).RelativeError | Should -BeLessThan 1e-6
@@ -355,6 +356,24 @@ Describe 'Invoke-LoraCluster' {
         [math]::Abs($norm - $meanNorm) / $meanNorm | Should -BeLessThan 1e-6
         $ratio = $norm / (Get-Norm $r)
         Get-RelativeError $m ($r | ForEach-Object { $_ * $ratio }) | Should -BeLessThan 1e-6
+    }
+
+    It 'decorrelates the centroids with -Decorrelate, each keeping its cluster, as -Method LegoDecorrelated does in one step' {
+        $plain = $script:Units | Invoke-LoraCluster -K 4 -Seed 3 -OutputScale AsMerged | Where-Object Module -EQ $script:Module
+        $dec = $script:Units | Invoke-LoraCluster -K 4 -Seed 3 -OutputScale AsMerged -Decorrelate | Where-Object Module -EQ $script:Module
+        ($dec | ForEach-Object { $_.Members -join ',' }) | Should -Be ($plain | ForEach-Object { $_.Members -join ',' })
+        # Orthogonal output directions (the B columns), pairwise.
+        for ($i = 0; $i -lt 4; $i++) {
+            for ($j = $i + 1; $j -lt 4; $j++) {
+                $bi = $dec[$i].GetB(); $bj = $dec[$j].GetB()
+                $dot = 0.0; for ($x = 0; $x -lt $bi.Length; $x++) { $dot += $bi[$x] * $bj[$x] }
+                [math]::Abs($dot) / ((Get-Norm $bi) * (Get-Norm $bj)) | Should -BeLessThan 1e-5
+            }
+        }
+        $viaCluster = Join-Path $TestDrive 'dec-cluster'; $viaMethod = Join-Path $TestDrive 'dec-method'
+        $script:Units | Invoke-LoraCluster -K 4 -Seed 3 -Decorrelate | Merge-LoraAdapter -Path $viaCluster
+        $script:Units | Merge-LoraAdapter -Path $viaMethod -Method LegoDecorrelated -Rank 4 -Seed 3
+        Get-RelativeError (Get-RawDelta $viaCluster $script:Module) (Get-RawDelta $viaMethod $script:Module) | Should -BeLessThan 1e-5
     }
 
     It 'refuses a K that is not a positive whole number' {

@@ -49,6 +49,10 @@ public sealed class InvokeLoraClusterCommand : UnitGatheringCmdletBase
     [Parameter]
     public OutputReweighting OutputReweighting { get; set; } = new LegoOptions().OutputReweighting;
 
+    /// <summary>Decorrelate each module's centroids as TSV-M does (orthonormal directions, each centroid keeping its strength and its cluster).</summary>
+    [Parameter]
+    public SwitchParameter Decorrelate { get; set; }
+
     /// <summary>How each module's centroids are scaled together after clustering (data-free, against the module's sources).</summary>
     [Parameter]
     public OutputScaleRule OutputScale { get; set; } = MergeDefaults.Rule;
@@ -79,6 +83,7 @@ public sealed class InvokeLoraClusterCommand : UnitGatheringCmdletBase
                 Canonicalize = Canonicalize,
                 ParameterReweighting = ParameterReweighting,
                 OutputReweighting = OutputReweighting,
+                Decorrelate = Decorrelate,
             },
         };
 

@@ -87,7 +87,7 @@ public sealed class MergeOptions
         d["density"] = Density.ToString("R", System.Globalization.CultureInfo.InvariantCulture);
         d["sign_election"] = SignElection.ToString();
         if (OutputScale != OutputScaleRule.AsMerged) d["output_scale"] = OutputScale.ToString();
-        if (string.Equals(method, LegoMethod.MethodName, System.StringComparison.OrdinalIgnoreCase)) Lego.Describe(d);
+        if (Is(method, LegoMethod.MethodName) || Is(method, LegoDecorrelatedMethod.MethodName)) Lego.Describe(d);
         if (string.Equals(method, "knots", System.StringComparison.OrdinalIgnoreCase)) d["knots_merge"] = KnotsMerge.ToString();
         if (Is(method, TsvMethod.MethodName) || (Is(method, CoreSpaceMethod.MethodName) && Is(CoreSpaceMerge, TsvMethod.MethodName)))
             d["task_fraction"] = TaskFraction is double f ? f.ToString("R", System.Globalization.CultureInfo.InvariantCulture) : "1/T";

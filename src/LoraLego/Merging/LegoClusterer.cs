@@ -78,7 +78,9 @@ public static class LegoClusterer
             clusters[j] = new ClusterInfo(j, members[j].Select(i => refs[i]).ToArray(), inertia[j], factor);
         }
 
-        return new LegoModuleResult(new UnitBlock(pool.InFeatures, pool.OutFeatures, a, bt, scale), clusters, outputFactor, iterations);
+        var centroids = new UnitBlock(pool.InFeatures, pool.OutFeatures, a, bt, scale);
+        if (lego.Decorrelate) centroids = SingularTriplets.DecorrelateUnits(centroids);
+        return new LegoModuleResult(centroids, clusters, outputFactor, iterations);
     }
 
     /// <summary>Clusters as ascending member lists, ordered by their first member, so output order does not depend on k-means' labels.</summary>

@@ -5,11 +5,9 @@ using LoraLego.Units;
 namespace LoraLego.Merging;
 
 /// <summary>
-/// LoRA-LEGO's clustering with TSV-M's decorrelation (a variant measured in docs/benchmarks.md): the
-/// module's units are clustered as <see cref="LegoMethod"/> does, then the k centroids, each taken as
-/// a triplet (b/‖b‖, s‖b‖‖a‖, a/‖a‖), have their output and input directions replaced by the
-/// orthonormal polar factors of the stacked directions (<see cref="SingularTriplets.Decorrelated"/>),
-/// each keeping its own σ. Clusters that still overlap stop adding up in the shared directions.
+/// LoRA-LEGO with its centroids decorrelated as TSV-M does (<see cref="LegoOptions.Decorrelate"/>,
+/// what Invoke-LoraCluster -Decorrelate does): clusters that still overlap stop adding up in the
+/// directions they share. Every other Lego setting from <see cref="MergeOptions.Lego"/>.
 /// </summary>
 public sealed class LegoDecorrelatedMethod : IMergeMethod
 {
@@ -20,10 +18,9 @@ public sealed class LegoDecorrelatedMethod : IMergeMethod
     public UnitBlock Merge(ModuleMergeInput input, MergeOptions options, CancellationToken cancellationToken)
     {
         if (options is null) throw new ArgumentNullException(nameof(options));
-        var centroids = LegoClusterer.Cluster(input, options, cancellationToken).Centroids;
-        var triplets = new SingularTriplets();
-        for (int j = 0; j < centroids.Count; j++) triplets.Add(centroids.UnitB(j), centroids.UnitA(j), centroids.Scale[j]);
-        cancellationToken.ThrowIfCancellationRequested();
-        return UnitBlockOps.FromSvd(triplets.Decorrelated(triplets.Sigma, input.InFeatures, input.OutFeatures, Math.Max(1, triplets.Count)));
+        var decorrelated = options.WithRank(options.Rank);
+        decorrelated.Lego = options.Lego.Copy();
+        decorrelated.Lego.Decorrelate = true;
+        return LegoClusterer.Cluster(input, decorrelated, cancellationToken).Centroids;
     }
 }

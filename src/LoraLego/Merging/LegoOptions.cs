@@ -43,11 +43,21 @@ public sealed class LegoOptions
     /// <summary>Fold each unit's scale into its vectors before pooling (needed when sources' scales differ).</summary>
     public bool FoldScales { get; set; } = true;
 
+    /// <summary>
+    /// Decorrelate the module's centroids as TSV-M does: each centroid s·b aᵀ becomes σ ū v̄ᵀ with σ = |s|‖b‖‖a‖
+    /// and ū, v̄ the columns of the orthonormal polar factors of all centroids' directions (the orthonormal
+    /// set closest to them, so centroid j stays cluster j's).
+    /// </summary>
+    public bool Decorrelate { get; set; }
+
     public int Restarts { get; set; } = 4;
 
     public int MaxIterations { get; set; } = 100;
 
     public double Tolerance { get; set; } = 1e-6;
+
+    /// <summary>A member-wise copy (every setting as it is).</summary>
+    public LegoOptions Copy() => (LegoOptions)MemberwiseClone();
 
     internal void Describe(IDictionary<string, string> d)
     {
@@ -56,6 +66,7 @@ public sealed class LegoOptions
         d["lego_parameter_reweighting"] = ParameterReweighting.ToString();
         d["lego_output_reweighting"] = OutputReweighting.ToString();
         d["lego_fold_scales"] = FoldScales ? "true" : "false";
+        if (Decorrelate) d["lego_decorrelate"] = "true";
         d["lego_restarts"] = Restarts.ToString(CultureInfo.InvariantCulture);
         d["lego_max_iterations"] = MaxIterations.ToString(CultureInfo.InvariantCulture);
         d["lego_tolerance"] = Tolerance.ToString("R", CultureInfo.InvariantCulture);

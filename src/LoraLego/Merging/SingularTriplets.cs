@@ -50,6 +50,42 @@ internal sealed class SingularTriplets
         _sigma.Add(Math.Abs(sigma));
     }
 
+    /// <summary>
+    /// The block's units decorrelated one for one: unit j (s·b aᵀ, σ_j = |s|‖b‖‖a‖) becomes √σ_j ū_j, √σ_j v̄_j
+    /// with scale 1, where [ū], [v̄] are the orthonormal polar factors of the nonzero units' directions;
+    /// zero units stay zero. Σ_j of the result is <see cref="Decorrelated"/> of the same triplets.
+    /// </summary>
+    public static UnitBlock DecorrelateUnits(UnitBlock block)
+    {
+        var triplets = new SingularTriplets();
+        var at = new List<int>();
+        for (int j = 0; j < block.Count; j++)
+        {
+            int before = triplets.Count;
+            triplets.Add(block.UnitB(j), block.UnitA(j), block.Scale[j]);
+            if (triplets.Count > before) at.Add(j);
+        }
+
+        var a = new float[block.A.Length];
+        var bt = new float[block.BT.Length];
+        var scale = new double[block.Count];
+        if (at.Count > 0)
+        {
+            double[][] u = PolarFactor.Of(triplets._u, block.OutFeatures);
+            double[][] v = PolarFactor.Of(triplets._v, block.InFeatures);
+            for (int t = 0; t < at.Count; t++)
+            {
+                int j = at[t];
+                double root = Math.Sqrt(triplets._sigma[t]);
+                VectorKernels.ScaleToFloat(root, u[t], new Span<float>(bt, j * block.OutFeatures, block.OutFeatures));
+                VectorKernels.ScaleToFloat(root, v[t], new Span<float>(a, j * block.InFeatures, block.InFeatures));
+                scale[j] = 1.0;
+            }
+        }
+
+        return new UnitBlock(block.InFeatures, block.OutFeatures, a, bt, scale);
+    }
+
     /// <summary>Σ_j sigma[j] ū_j v̄_jᵀ with [ū_j] = polar([u_j]) and [v̄_j] = polar([v_j]), reduced to its top <paramref name="rank"/> triplets.</summary>
     public FactoredSvd Decorrelated(IReadOnlyList<double> sigma, int inFeatures, int outFeatures, int rank)
     {
