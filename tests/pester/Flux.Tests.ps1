@@ -94,7 +94,7 @@ Describe 'Merging FLUX.1 LoRAs of different key styles' {
         $a = Get-LoraAdapter -LiteralPath $script:KohyaFile, $script:DiffusersFile
         ($a | ForEach-Object Family) | Should -Be @('Flux1', 'Flux1')
         $out = Join-Path $script:Dir 'merged.safetensors'
-        $m = $a | Split-LoraMsu | Merge-LoraAdapter -Path $out -Format Kohya -PassThru
+        $m = $a | Split-LoraMsu | Merge-LoraAdapter -Path $out -Method Concat -Format Kohya -PassThru
         Get-HeaderKey $out | Where-Object { $_ -like '*.lora_down.weight' } | Should -Be @(
             'lora_unet_double_blocks_0_img_attn_qkv.lora_down.weight',
             'lora_unet_single_blocks_5_linear2.lora_down.weight')

@@ -48,7 +48,7 @@ Describe 'LyCORIS files through the pipeline' {
         $units = $adapter | Split-LoraMsu
         $units.Count | Should -Be 16
         @($units | Where-Object Module -EQ $q.Name).Count | Should -Be 8
-        $merged = $units | Merge-LoraAdapter -Path (Join-Path $TestDrive 'merged') -PassThru
+        $merged = $units | Merge-LoraAdapter -Path (Join-Path $TestDrive 'merged') -Method Concat -PassThru
         ($merged.Modules | Measure-Object Rank -Sum).Sum | Should -Be 16
         # The merged plain LoRA carries the same deltas: Measure-LoraMerge finds no difference.
         $m = @(Measure-LoraMerge -Merged $merged -Source $adapter)
@@ -77,7 +77,7 @@ Describe 'LyCORIS files through the pipeline' {
         $conv.AShape | Should -Be @(4, 320, 3, 3)
 
         $out = Join-Path $TestDrive 'lohaconv-kohya.safetensors'
-        $merged = $adapter | Split-LoraMsu | Merge-LoraAdapter -Path $out -Format Kohya -PassThru
+        $merged = $adapter | Split-LoraMsu | Merge-LoraAdapter -Path $out -Method Concat -Format Kohya -PassThru
         $written = $merged.Modules | Where-Object Name -EQ $conv.Name
         $written.AShape | Should -Be @(4, 320, 3, 3)
         $written.BShape | Should -Be @(320, 4, 1, 1)

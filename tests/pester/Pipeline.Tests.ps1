@@ -126,7 +126,7 @@ Describe 'Merge-LoraAdapter' {
 
     It 'writes the exact sum of the inputs when units arrive unclustered' {
         $out = Join-Path $TestDrive 'sum'
-        $m = $script:Samples | Split-LoraMsu | Merge-LoraAdapter -Path $out -PassThru
+        $m = $script:Samples | Split-LoraMsu | Merge-LoraAdapter -Path $out -Method Concat -PassThru
         $m | Should -BeOfType ([LoraLego.Adapters.LoraAdapter])
         $m.Rank | Should -Be '12'
         $m.ModuleCount | Should -Be 3
@@ -138,6 +138,19 @@ Describe 'Merge-LoraAdapter' {
         $actual = Get-RawDelta $out $script:Module
         Get-RelativeError $actual $expected | Should -BeLessThan 1e-6
         (Measure-LoraMerge -Merged $m -Source $script:Samples -Summary).RelativeError | Should -BeLessThan 1e-6
+    }
+
+    It 'merges with Iso-C scaled to the inputs'' average by default, and says so in the metadata' {
+        $default = Join-Path $TestDrive 'default'; $explicit = Join-Path $TestDrive 'isoc-mean'
+        $m = $script:Samples | Split-LoraMsu | Merge-LoraAdapter -Path $default -PassThru
+        $script:Samples | Split-LoraMsu | Merge-LoraAdapter -Path $explicit -Method IsoC -OutputScale MeanNorm
+        Get-Sha (Join-Path $default 'adapter_model.safetensors') | Should -Be (Get-Sha (Join-Path $explicit 'adapter_model.safetensors'))
+        $m.Rank | Should -Be '12'
+        $bytes = [IO.File]::ReadAllBytes((Join-Path $default 'adapter_model.safetensors'))
+        $header = [Text.Encoding]::UTF8.GetString($bytes, 8, [int][BitConverter]::ToUInt64($bytes, 0)) | ConvertFrom-Json -AsHashtable
+        $header['__metadata__']['loralego.method'] | Should -Be 'IsoC'
+        ($header['__metadata__']['loralego.options'] | ConvertFrom-Json).output_scale | Should -Be 'MeanNorm'
+        [math]::Abs((Get-Norm (Get-RawDelta $default $script:Module)) - (Get-Norm (Get-MeanDelta))) / (Get-Norm (Get-MeanDelta)) | Should -BeLessThan 1e-6
     }
 
     It 'writes a PEFT config that follows the inputs' {
@@ -190,10 +203,10 @@ Describe 'Merge-LoraAdapter' {
         # The SD 1.5 samples: a kohya and a diffusers file of one base, merged module for module.
         $sd = Get-LoraAdapter (Join-Path $script:SamplesPath 'sd15/*')
         $out = Join-Path $TestDrive 'merged.safetensors'
-        $k = $sd | Split-LoraMsu | Merge-LoraAdapter -Path $out -Format Kohya -PassThru
+        $k = $sd | Split-LoraMsu | Merge-LoraAdapter -Path $out -Method Concat -Format Kohya -PassThru
         $k.Format | Should -Be 'Kohya'
         $k.ModuleCount | Should -Be 10
-        $d = $sd | Split-LoraMsu | Merge-LoraAdapter -Path (Join-Path $TestDrive 'merged-d.safetensors') -Format Diffusers -PassThru
+        $d = $sd | Split-LoraMsu | Merge-LoraAdapter -Path (Join-Path $TestDrive 'merged-d.safetensors') -Method Concat -Format Diffusers -PassThru
         $d.Format | Should -Be 'Diffusers'
         foreach ($m in $k.Modules) { [math]::Abs($m.DeltaNorm - $d.GetModule($m.Name).DeltaNorm) / $m.DeltaNorm | Should -BeLessThan 1e-6 }
     }

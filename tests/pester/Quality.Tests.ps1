@@ -92,7 +92,7 @@ Describe 'Evaluator on the sample tasks (samples/tasks)' {
 
     It 'scores a merge of the three (the exact sum) on every task, reading it back from disk' {
         $sum = Join-Path $TestDrive 'sum'
-        Get-LoraAdapter (Join-Path $script:Adapters '*') | Split-LoraMsu | Merge-LoraAdapter -Path $sum
+        Get-LoraAdapter (Join-Path $script:Adapters '*') | Split-LoraMsu | Merge-LoraAdapter -Path $sum -Method Concat
         $result = Invoke-Bench @('eval', '--tasks', (Join-Path $script:SamplesPath 'tasks'), '--adapter', $sum, '--json')
         $result.Tasks.Count | Should -Be 3
         foreach ($row in $result.Tasks) {

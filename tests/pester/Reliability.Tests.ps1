@@ -82,7 +82,7 @@ Describe 'Inputs are read, never written' {
             $adapters.Count | Should -Be 3
             $units = $adapters | Split-LoraMsu
             $centroids = $units | Invoke-LoraCluster -K 4 -Seed 1
-            $merged = $units | Merge-LoraAdapter -Path (Join-Path $TestDrive 'concat') -PassThru
+            $merged = $units | Merge-LoraAdapter -Path (Join-Path $TestDrive 'concat') -Method Concat -PassThru
             $null = $centroids | Merge-LoraAdapter -Path (Join-Path $TestDrive 'lego')
             $null = $units | Merge-LoraAdapter -Path (Join-Path $TestDrive 'ties') -Method Ties -Rank 4
             $measured = Measure-LoraMerge -Merged $merged -Source $adapters -Summary
@@ -146,7 +146,7 @@ Describe 'Mismatched inputs' {
         $a = New-PeftAdapter -Path (Join-Path $TestDrive 'base-a') -Modules $script:Modules -BaseModel 'org/model-a'
         $b = New-PeftAdapter -Path (Join-Path $TestDrive 'base-b') -Modules $script:Modules -BaseModel 'org/model-b' -Seed 2
         $target = Join-Path $TestDrive 'bases-out'
-        $merged = Get-LoraAdapter $a.FullName, $b.FullName | Split-LoraMsu | Merge-LoraAdapter -Path $target -PassThru -WarningVariable warn -WarningAction SilentlyContinue
+        $merged = Get-LoraAdapter $a.FullName, $b.FullName | Split-LoraMsu | Merge-LoraAdapter -Path $target -Method Concat -PassThru -WarningVariable warn -WarningAction SilentlyContinue
         $merged.ModuleCount | Should -Be 4
         $merged.Rank | Should -Be '8'
         $text = $warn -join "`n"

@@ -11,7 +11,7 @@ BeforeAll {
     $script:Units = $script:Samples | Split-LoraMsu
     $script:Centroids = $script:Units | Invoke-LoraCluster -K 4 -Seed 1
     $script:Lego = $script:Centroids | Merge-LoraAdapter -Path (Join-Path $TestDrive 'lego') -PassThru
-    $script:Concat = $script:Units | Merge-LoraAdapter -Path (Join-Path $TestDrive 'concat') -PassThru
+    $script:Concat = $script:Units | Merge-LoraAdapter -Path (Join-Path $TestDrive 'concat') -Method Concat -PassThru
     # The palette colours of the three sources (ChartStyle: sources come first).
     $script:SourceColours = [int[]]@(0x4E79A7, 0xF28E2B, 0xE15759)
     # Kept after the run for people to look at.

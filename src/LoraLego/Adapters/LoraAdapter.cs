@@ -163,20 +163,59 @@ public sealed class LoraAdapter
     }
 
     /// <summary>Called once by the reader after the modules (which point back here) exist.</summary>
+    /// <remarks>
+    /// One pass with plain loops: every adapter a process reads comes through here, and on the first
+    /// read each lambda and each generic instantiation over an enum is compiled afresh (measured in
+    /// docs/benchmarks.md, "Get-LoraAdapter with module identities").
+    /// </remarks>
     internal void Attach(IEnumerable<LoraModule> modules, IEnumerable<ExtraTensor> extras)
     {
-        var list = modules.OrderBy(m => m.Name, NaturalStringComparer.Instance).ToList();
+        var list = new List<LoraModule>(modules);
+        list.Sort(CompareModuleNames);
         _modules = list.AsReadOnly();
-        _extras = extras.OrderBy(e => e.Name, NaturalStringComparer.Instance).ToList().AsReadOnly();
-        _byName = list.ToDictionary(m => m.Name, StringComparer.Ordinal);
-        MinRank = list.Count == 0 ? 0 : list.Min(m => m.Rank);
-        MaxRank = list.Count == 0 ? 0 : list.Max(m => m.Rank);
-        var alphas = list.Select(m => m.Alpha).Distinct().ToList();
-        Alpha = alphas.Count == 1 ? alphas[0] : null;
-        Components = list.Select(m => m.Identity.Component).Where(c => c.Length > 0).Distinct(StringComparer.Ordinal).OrderBy(c => c, StringComparer.Ordinal).ToList().AsReadOnly();
-        TargetModules = list.Select(m => m.LeafName).Distinct(StringComparer.Ordinal).OrderBy(s => s, StringComparer.Ordinal).ToList().AsReadOnly();
-        ParameterCount = list.Sum(m => m.ParameterCount);
-        NetworkTypes = list.Select(m => m.NetworkType).Distinct().OrderBy(t => t).ToList().AsReadOnly();
-        DType = string.Join(",", list.SelectMany(m => m.DType.Split(',')).Distinct(StringComparer.Ordinal).OrderBy(s => s, StringComparer.Ordinal));
+        var extraList = new List<ExtraTensor>(extras);
+        extraList.Sort(CompareExtraNames);
+        _extras = extraList.AsReadOnly();
+        _byName = new Dictionary<string, LoraModule>(list.Count, StringComparer.Ordinal);
+        var components = new SortedSet<string>(StringComparer.Ordinal);
+        var leaves = new SortedSet<string>(StringComparer.Ordinal);
+        var dtypes = new SortedSet<string>(StringComparer.Ordinal);
+        var types = new bool[(int)NetworkType.LoKr + 1];
+        int min = int.MaxValue, max = 0;
+        double? alpha = null;
+        bool oneAlpha = true;
+        long parameters = 0;
+        foreach (var m in list)
+        {
+            _byName.Add(m.Name, m);
+            min = Math.Min(min, m.Rank);
+            max = Math.Max(max, m.Rank);
+            if (alpha is null) alpha = m.Alpha;
+            else if (alpha.Value != m.Alpha && !(double.IsNaN(alpha.Value) && double.IsNaN(m.Alpha))) oneAlpha = false;
+            if (m.Identity.Component.Length > 0) components.Add(m.Identity.Component);
+            leaves.Add(m.LeafName);
+            parameters += m.ParameterCount;
+            types[(int)m.NetworkType] = true;
+            foreach (var d in m.DType.Split(',')) dtypes.Add(d);
+        }
+
+        MinRank = list.Count == 0 ? 0 : min;
+        MaxRank = list.Count == 0 ? 0 : max;
+        Alpha = oneAlpha ? alpha : null;
+        Components = new List<string>(components).AsReadOnly();
+        TargetModules = new List<string>(leaves).AsReadOnly();
+        ParameterCount = parameters;
+        var present = new List<NetworkType>();
+        for (int t = 0; t < types.Length; t++)
+        {
+            if (types[t]) present.Add((NetworkType)t);
+        }
+
+        NetworkTypes = present.ToArray();
+        DType = string.Join(",", dtypes);
     }
+
+    private static int CompareModuleNames(LoraModule x, LoraModule y) => NaturalStringComparer.Instance.Compare(x.Name, y.Name);
+
+    private static int CompareExtraNames(ExtraTensor x, ExtraTensor y) => NaturalStringComparer.Instance.Compare(x.Name, y.Name);
 }

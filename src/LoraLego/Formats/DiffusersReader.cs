@@ -49,7 +49,7 @@ internal static class DiffusersReader
 
         var byName = rest.ToDictionary(t => t.Name, StringComparer.Ordinal);
         var config = DiffusersAdapterMetadata.From(path, file.Metadata);
-        var complete = pairs.Complete(path, "down", "up").ToList();
+        var complete = pairs.Complete(path, "down", "up");
         var stored = complete.Select(p => StoredModules.Of(path, p.Module, p.A, p.B, embedding: false)).ToList();
         var match = FamilyMatch.Resolve(stored, DiffusersNames.Identify);
         var modules = new List<LoraModule>();

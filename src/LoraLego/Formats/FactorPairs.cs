@@ -16,8 +16,11 @@ internal sealed class FactorPairs
     public void AddB(string module, TensorInfo t, bool embedding = false) => Get(module, embedding).B = t;
 
     /// <summary>Pairs in first-seen order; throws LoraFactorMissing for a module with only one factor.</summary>
-    public IEnumerable<(string Module, TensorInfo A, TensorInfo B, bool Embedding)> Complete(string file, string aWord, string bWord)
+    /// <remarks>A list of a class, not of value tuples: generic code over a reference type is shared and
+    /// precompiled, so a process's first read compiles less (docs/benchmarks.md, Get-LoraAdapter's first call).</remarks>
+    public List<FactorPair> Complete(string file, string aWord, string bWord)
     {
+        var complete = new List<FactorPair>(_order.Count);
         foreach (var name in _order)
         {
             var p = _pairs[name];
@@ -28,8 +31,10 @@ internal sealed class FactorPairs
                     $"{file}: module '{name}' has {has} but no {missing} tensor; a LoRA module needs both factors.", name);
             }
 
-            yield return (name, p.A, p.B, p.Embedding);
+            complete.Add(new FactorPair(name, p.A, p.B, p.Embedding));
         }
+
+        return complete;
     }
 
     private Pair Get(string module, bool embedding)
@@ -50,5 +55,33 @@ internal sealed class FactorPairs
         public TensorInfo? A;
         public TensorInfo? B;
         public bool Embedding;
+    }
+}
+
+/// <summary>One module's A (down) and B (up) tensors as a reader found them.</summary>
+internal sealed class FactorPair
+{
+    public FactorPair(string module, TensorInfo a, TensorInfo b, bool embedding)
+    {
+        Module = module;
+        A = a;
+        B = b;
+        Embedding = embedding;
+    }
+
+    public string Module { get; }
+
+    public TensorInfo A { get; }
+
+    public TensorInfo B { get; }
+
+    public bool Embedding { get; }
+
+    public void Deconstruct(out string module, out TensorInfo a, out TensorInfo b, out bool embedding)
+    {
+        module = Module;
+        a = A;
+        b = B;
+        embedding = Embedding;
     }
 }

@@ -48,7 +48,7 @@ internal static class KohyaReader
         }
 
         // Plain pairs, then LyCORIS networks (LoCon with a Tucker core, LoHa, LoKr: exact LoRA factors computed when read).
-        var complete = pairs.Complete(path, "lora_down", "lora_up").ToList();
+        var complete = pairs.Complete(path, "lora_down", "lora_up");
         var found = new List<(string Module, FactorSource Factors, ModuleKind Kind, double Alpha, double Scale, string? AlphaKey)>();
         var stored = new List<StoredModule>();
         foreach (var (module, a, b, _) in complete)

@@ -71,10 +71,15 @@ internal static class PeftReader
             }
         }
 
-        var complete = pairs.Complete(tensorPath, "lora_A", "lora_B").ToList();
+        var complete = pairs.Complete(tensorPath, "lora_A", "lora_B");
         var stored = complete.Select(p => StoredModules.Of(tensorPath, p.Module, p.A, p.B, p.Embedding)).ToList();
         // A PEFT folder holds one component and does not name it: the layout finds it (a UNet, a text encoder).
-        var match = FamilyMatch.Resolve(stored, (layout, m) => layout.FindInAnyComponent(m.Name, m.Kind, m.InFeatures, m.OutFeatures), new[] { config.BaseModel });
+        // A language model's paths (model.layers..., transformer.h...) start no family's layer: no layout is consulted.
+        bool mayBeLayers = false;
+        foreach (var p in complete) mayBeLayers |= FamilyRoots.MayBeLayer(p.Module);
+        var match = mayBeLayers
+            ? FamilyMatch.Resolve(stored, (layout, m) => layout.FindInAnyComponent(m.Name, m.Kind, m.InFeatures, m.OutFeatures), new[] { config.BaseModel })
+            : FamilyMatch.None(stored.Count);
         var modules = new List<LoraModule>();
         for (int i = 0; i < complete.Count; i++)
         {

@@ -11,7 +11,9 @@ namespace LoraLego.Merging;
 /// SVD of all sources' units; the mean runs over the kept singular values, i.e. over the nonzero
 /// spectrum of the sum (a full-size task vector's spectrum also counts its near-zero tail, which only
 /// rescales the result: the paper tunes a global α anyway). Output rank: <see cref="MergeOptions.Rank"/>
-/// (the sum truncated first), by default the rank of the sum. A single rank-1 source comes out unchanged.
+/// (the sum truncated first), by default the rank of the sum. A module with one source (an adapter
+/// that targets a layer the others leave alone) has no other task to make room for: it comes out as
+/// that source's own SVD (truncated to the rank), not flattened.
 /// </summary>
 public sealed class IsoCMethod : IMergeMethod
 {
@@ -27,6 +29,6 @@ public sealed class IsoCMethod : IMergeMethod
         var pool = UnitBlockOps.Concatenate(input.Sources);
         cancellationToken.ThrowIfCancellationRequested();
         var sum = FactoredSvd.Compute(pool.A, pool.BT, pool.Scale, input.InFeatures, input.OutFeatures, rank);
-        return UnitBlockOps.FromSvd(sum.Isotropic());
+        return UnitBlockOps.FromSvd(input.Sources.Count == 1 ? sum : sum.Isotropic());
     }
 }

@@ -34,6 +34,7 @@ public sealed class IsoCtsMethod : IMergeMethod
         var sum = FactoredSvd.Compute(pool.A, pool.BT, pool.Scale, din, dout);
         int rank = ModuleInputChecks.RankOrDefault(input, options, Math.Max(1, sum.Rank));
         if (sum.Rank == 0) return UnitBlockOps.FromSvd(sum);
+        if (tasks == 1) return UnitBlockOps.FromSvd(sum.Truncated(Math.Min(rank, sum.Rank))); // one source: nothing to balance (as IsoC)
 
         var (common, perTask) = Split(rank, options.CommonSpaceFraction, tasks);
         var commonSpace = sum.Truncated(Math.Min(common, sum.Rank));

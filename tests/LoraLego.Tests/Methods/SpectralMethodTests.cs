@@ -168,13 +168,12 @@ public class SpectralMethodTests
         }
 
         // A rank-5 source: TSV-M keeps it (T = 1 keeps every triplet, the polar factor of orthonormal
-        // vectors is themselves); Iso-C flattens its spectrum; Iso-CTS with one task is Iso-C.
+        // vectors is themselves); Iso-C and Iso-CTS keep it too rather than flatten a lone task's
+        // spectrum (IsotropicMethodsLeaveAModuleWithOneSourceUnflattened).
         var five = RandomBlock(rng, 40, 30, 5, 0.7);
         var input = Input("five", five);
-        Assert.True(RelativeDifference(Delta(Run("TsvM", input, new MergeOptions())), Delta(five)) < Tolerance);
-        var iso = SpectralReference.IsoC(new[] { Delta(five) }, null);
-        Assert.True(RelativeDifference(Delta(Run("IsoC", input, new MergeOptions())), iso) < Tolerance);
-        Assert.True(RelativeDifference(Delta(Run("IsoCts", input, new MergeOptions())), iso) < Tolerance);
+        foreach (string method in new[] { "TsvM", "IsoC", "IsoCts" })
+            Assert.True(RelativeDifference(Delta(Run(method, input, new MergeOptions())), Delta(five)) < Tolerance, method);
     }
 
     [Theory]
@@ -332,5 +331,20 @@ public class SpectralMethodTests
                 if (i != j) Assert.True(Math.Abs(gb[i, j]) < 1e-6 * Math.Sqrt(gb[i, i] * gb[j, j]) + 1e-12, $"B columns {i}, {j} not orthogonal");
             }
         }
+    }
+
+    [Theory]
+    [InlineData("IsoC", null)]
+    [InlineData("IsoC", 3)]
+    [InlineData("IsoCts", null)]
+    [InlineData("IsoCts", 3)]
+    public void IsotropicMethodsLeaveAModuleWithOneSourceUnflattened(string method, int? rank)
+    {
+        // A module only one adapter targets has no other task to balance: its own delta (or its best rank-k part), not a flat spectrum.
+        var input = Input("single", RandomBlock(new Random(5), 40, 30, 5, 0.75));
+        var merged = Run(method, input, new MergeOptions { Rank = rank });
+        var expected = rank is int k ? TruncatedSvd(Delta(input.Sources[0]), k) : Delta(input.Sources[0]);
+        Assert.Equal(rank ?? 5, merged.Count);
+        Assert.True(RelativeDifference(Delta(merged), expected) < Tolerance, $"{RelativeDifference(Delta(merged), expected)}");
     }
 }

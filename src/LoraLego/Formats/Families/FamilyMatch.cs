@@ -76,7 +76,7 @@ internal sealed class FamilyMatch
             if (named > 0) scored.Add(new Score(layout, ids, named, fit));
         }
 
-        if (scored.Count == 0) return new FamilyMatch(null, Array.Empty<ModelFamily>(), new ModuleIdentity?[modules.Count]);
+        if (scored.Count == 0) return None(modules.Count);
         int bestNamed = scored.Max(s => s.Named);
         var best = scored.Where(s => s.Named == bestNamed).ToList();
         int bestFit = best.Max(s => s.Fit);
@@ -86,6 +86,9 @@ internal sealed class FamilyMatch
         if (named2.Count > 0) best = named2;
         return new FamilyMatch(best[0].Layout, best.Select(s => s.Layout.Family).ToList().AsReadOnly(), best[0].Ids);
     }
+
+    /// <summary>No family: <paramref name="count"/> modules without an identity in any layout.</summary>
+    public static FamilyMatch None(int count) => new(null, new ModelFamily[0], new ModuleIdentity?[count]);
 
     private sealed class Score
     {

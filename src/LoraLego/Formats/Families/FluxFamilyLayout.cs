@@ -21,11 +21,7 @@ internal sealed class FluxFamilyLayout : FamilyLayout
 
     // First path segments of every layer below: a key starting otherwise (a language model's
     // model.layers..., a UNet's down_blocks...) is turned away without building the ~1,300 layers.
-    private static readonly string[] Roots =
-    {
-        "transformer_blocks", "single_transformer_blocks", "x_embedder", "context_embedder", "time_text_embed", "norm_out", "proj_out",
-        "text_model", "encoder",
-    };
+    private static readonly string[] Roots = FamilyRoots.Flux;
 
     private FluxFamilyLayout()
         : base(ModelFamily.Flux1, () => new[] { Transformer(), ClipTextLayout.Build(ModelComponent.TextEncoder, "lora_te1", 768, 3072, 12), T5() },

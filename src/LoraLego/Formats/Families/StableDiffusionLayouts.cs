@@ -11,8 +11,7 @@ internal static class StableDiffusionLayouts
 {
     private static readonly int[] SdChannels = { 320, 640, 1280, 1280 };
 
-    // The first segment of every UNet and text encoder layer path (checked against the built layouts in the tests).
-    private static readonly string[] Roots = { "conv_in", "time_embedding", "add_embedding", "down_blocks", "mid_block", "up_blocks", "conv_out", "text_model", "text_projection" };
+    private static readonly string[] Roots = FamilyRoots.StableDiffusion;
 
     /// <summary>SD 1.x: attention in down blocks 0-2 (depth 1), cross-attention 768, 1×1 conv projections; CLIP ViT-L.</summary>
     public static FamilyLayout Sd1 { get; } = new(ModelFamily.StableDiffusion1, () => new[]
