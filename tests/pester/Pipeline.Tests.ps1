@@ -145,7 +145,8 @@ Describe 'Merge-LoraAdapter' {
         $m = $script:Samples | Split-LoraMsu | Merge-LoraAdapter -Path $default -PassThru
         $script:Samples | Split-LoraMsu | Merge-LoraAdapter -Path $explicit -Method IsoC -OutputScale MeanNorm
         Get-Sha (Join-Path $default 'adapter_model.safetensors') | Should -Be (Get-Sha (Join-Path $explicit 'adapter_model.safetensors'))
-        $m.Rank | Should -Be '12'
+        # The rank of each module's sum: 12 (three rank-4 inputs), 10 for the 10-output head.
+        ($m.Modules | Sort-Object Name | ForEach-Object Rank) | Should -Be @(12, 12, 10)
         $bytes = [IO.File]::ReadAllBytes((Join-Path $default 'adapter_model.safetensors'))
         $header = [Text.Encoding]::UTF8.GetString($bytes, 8, [int][BitConverter]::ToUInt64($bytes, 0)) | ConvertFrom-Json -AsHashtable
         $header['__metadata__']['loralego.method'] | Should -Be 'IsoC'
@@ -155,7 +156,7 @@ Describe 'Merge-LoraAdapter' {
 
     It 'writes a PEFT config that follows the inputs' {
         $out = Join-Path $TestDrive 'cfg'
-        $script:Samples | Split-LoraMsu | Merge-LoraAdapter -Path $out
+        $script:Samples | Split-LoraMsu | Merge-LoraAdapter -Path $out -Method Concat
         $config = Get-Content -Raw (Join-Path $out 'adapter_config.json') | ConvertFrom-Json
         $config.peft_type | Should -Be 'LORA'
         $config.r | Should -Be 12

@@ -189,12 +189,22 @@ Describe 'Non-finite weights' {
         Get-Entry $TestDrive | Where-Object { $_ -like '.nan-out*' } | Should -BeNullOrEmpty
     }
 
-    It 'merges them with -Force, with a warning' {
+    It 'merges them with -Method Concat -Force, with a warning' {
         $target = Join-Path $TestDrive 'nan-forced'
         $merged = Get-LoraAdapter $script:Good.FullName, $script:Bad.FullName | Split-LoraMsu |
-            Merge-LoraAdapter -Path $target -Force -PassThru -WarningVariable warn -WarningAction SilentlyContinue
+            Merge-LoraAdapter -Path $target -Method Concat -Force -PassThru -WarningVariable warn -WarningAction SilentlyContinue
         $merged.ModuleCount | Should -Be 4
         ($warn -join "`n") | Should -Match ([regex]::Escape($script:BadKey))
+    }
+
+    It 'refuses -Force with a method that decomposes the inputs, naming the way out, and writes nothing' {
+        $target = Join-Path $TestDrive 'nan-forced-isoc'
+        Get-LoraAdapter $script:Good.FullName, $script:Bad.FullName | Split-LoraMsu |
+            Merge-LoraAdapter -Path $target -Force -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'NonFiniteWeights*'
+        $err[0].Exception.Message | Should -Match 'IsoC'
+        $err[0].Exception.Message | Should -Match '-Method Concat -Force'
+        Test-Path $target | Should -BeFalse
     }
 }
 

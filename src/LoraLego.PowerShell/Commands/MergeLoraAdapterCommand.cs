@@ -187,7 +187,7 @@ public sealed class MergeLoraAdapterCommand : UnitGatheringCmdletBase
                 FinishProvenance = token => MergeStage.WithSourceHashes(provenance, sources, s => hashes.Get(s, token)),
             };
             WarnOnBaseModels(sources);
-            CheckFinite(target);
+            CheckFinite(target, method);
 
             var what = $"{Units.Pools.Count} modules from {sources.Count} adapter(s), method {method.Name}, as {Format}";
             if (!ShouldProcess(target, $"Write merged LoRA adapter ({what})")) return;
@@ -277,12 +277,16 @@ public sealed class MergeLoraAdapterCommand : UnitGatheringCmdletBase
         return Array.Empty<ExtraTensor>();
     }
 
-    /// <summary>NaN/Inf in the input makes merged modules NaN: refused (NonFiniteWeights) unless -Force, which warns instead.</summary>
-    private void CheckFinite(string target)
+    /// <summary>
+    /// NaN/Inf in the input makes merged modules NaN: refused (NonFiniteWeights) unless -Force, which warns
+    /// instead; only Concat can carry them (every other method starts from an SVD, which they make impossible).
+    /// </summary>
+    private void CheckFinite(string target, IMergeMethod method)
     {
         var findings = Units.Pools.SelectMany(p => NonFiniteWeights.Scan(p, StopToken)).ToList();
         if (findings.Count == 0) return;
         if (!Force) throw NonFiniteWeights.Error(findings, target);
+        if (method is not ConcatMethod) throw NonFiniteWeights.ForcedWithMethod(findings, target, method.Name);
         foreach (var finding in findings) WriteWarning($"Merging non-finite weights because of -Force: {finding}.");
     }
 

@@ -67,6 +67,11 @@ public static class NonFiniteWeights
             $"Nothing was written to {target}: the input holds NaN or infinite weights, which would make the merged modules NaN: {shown}{more}. Pass -Force to merge anyway.");
     }
 
+    /// <summary>-Force with a method other than Concat: NaN/Inf cannot go through a decomposition, so nothing is written.</summary>
+    public static LoraLegoException ForcedWithMethod(IReadOnlyList<NonFiniteFinding> findings, string target, string method) =>
+        new(ErrorId, LoraErrorCategory.InvalidData, findings[0].Module,
+            $"Nothing was written to {target}: -Force merges NaN or infinite weights only with -Method Concat (the exact sum carries them through); {method} decomposes the inputs, which non-finite values make impossible ({findings[0]}). Fix the inputs, or pass -Method Concat -Force.");
+
     private static string Position(int row, int column) => string.Format(CultureInfo.InvariantCulture, "[{0}, {1}]", row, column);
 
     private static bool IsFinite(double x) => !double.IsNaN(x) && !double.IsInfinity(x);
