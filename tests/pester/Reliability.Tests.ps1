@@ -245,7 +245,7 @@ Describe 'Outputs appear whole or not at all' {
             $null = $ps.AddScript({
                     param($Module, $A, $B, $Target)
                     Import-Module $Module
-                    Get-LoraAdapter $A, $B | Split-LoraMsu | Merge-LoraAdapter -Path $Target
+                    Get-LoraAdapter $A, $B | Split-LoraMsu | Merge-LoraAdapter -Path $Target -Method Concat
                 }).AddArgument((Join-Path $script:ModulePath 'LoraLego.psd1')).AddArgument($a.FullName).AddArgument($b.FullName).AddArgument($target)
             $async = $ps.BeginInvoke()
             # Stop once the hidden staging folder exists: the output is being written right now.
