@@ -60,7 +60,7 @@ $lego = $centroids | Merge-LoraAdapter -Path (Join-Path $outRoot 'lego') -PassTh
 
 Write-Host "== The same adapters merged by other methods" -ForegroundColor Cyan
 $merged = [ordered]@{ "Lego k=$k" = $lego }
-$merged['Default (IsoC, MeanNorm)'] = $units | Merge-LoraAdapter -Path (Join-Path $outRoot 'default') -PassThru
+$merged['Default (TsvM, MeanNorm)'] = $units | Merge-LoraAdapter -Path (Join-Path $outRoot 'default') -PassThru
 $merged['Concat (exact sum)'] = $units | Merge-LoraAdapter -Path (Join-Path $outRoot 'concat') -Method Concat -PassThru
 foreach ($method in 'Svd', 'Ties', 'Knots') {
     $merged["$method k=$k"] = $units | Merge-LoraAdapter -Path (Join-Path $outRoot $method.ToLowerInvariant()) -Method $method -Rank $k -Seed 1 -PassThru

@@ -140,16 +140,16 @@ Describe 'Merge-LoraAdapter' {
         (Measure-LoraMerge -Merged $m -Source $script:Samples -Summary).RelativeError | Should -BeLessThan 1e-6
     }
 
-    It 'merges with Iso-C scaled to the inputs'' average by default, and says so in the metadata' {
-        $default = Join-Path $TestDrive 'default'; $explicit = Join-Path $TestDrive 'isoc-mean'
+    It 'merges with TSV-M scaled to the inputs'' average by default, and says so in the metadata' {
+        $default = Join-Path $TestDrive 'default'; $explicit = Join-Path $TestDrive 'tsvm-mean'
         $m = $script:Samples | Split-LoraMsu | Merge-LoraAdapter -Path $default -PassThru
-        $script:Samples | Split-LoraMsu | Merge-LoraAdapter -Path $explicit -Method IsoC -OutputScale MeanNorm
+        $script:Samples | Split-LoraMsu | Merge-LoraAdapter -Path $explicit -Method TsvM -OutputScale MeanNorm
         Get-Sha (Join-Path $default 'adapter_model.safetensors') | Should -Be (Get-Sha (Join-Path $explicit 'adapter_model.safetensors'))
-        # The rank of each module's sum: 12 (three rank-4 inputs), 10 for the 10-output head.
-        ($m.Modules | Sort-Object Name | ForEach-Object Rank) | Should -Be @(12, 12, 10)
+        # Every triplet of the three rank-4 inputs (12); in the 10-output head ⌊10/3⌋ = 3 of each.
+        ($m.Modules | Sort-Object Name | ForEach-Object Rank) | Should -Be @(12, 12, 9)
         $bytes = [IO.File]::ReadAllBytes((Join-Path $default 'adapter_model.safetensors'))
         $header = [Text.Encoding]::UTF8.GetString($bytes, 8, [int][BitConverter]::ToUInt64($bytes, 0)) | ConvertFrom-Json -AsHashtable
-        $header['__metadata__']['loralego.method'] | Should -Be 'IsoC'
+        $header['__metadata__']['loralego.method'] | Should -Be 'TsvM'
         ($header['__metadata__']['loralego.options'] | ConvertFrom-Json).output_scale | Should -Be 'MeanNorm'
         [math]::Abs((Get-Norm (Get-RawDelta $default $script:Module)) - (Get-Norm (Get-MeanDelta))) / (Get-Norm (Get-MeanDelta)) | Should -BeLessThan 1e-6
     }

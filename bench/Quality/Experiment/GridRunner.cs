@@ -49,7 +49,8 @@ internal sealed class GridRunner
         return results.OrderBy(r => r.Section).ThenBy(r => r.T).ThenBy(r => r.K).ThenBy(r => r.Seed).ToList();
     }
 
-    public static IReadOnlyList<int> RanksFor(int taskCount, int r) => new[] { r, 2 * r, taskCount * r / 2 }.Distinct().OrderBy(k => k).ToArray();
+    /// <summary>k = r, 2r, T·r/2 and T·r (the sum's rank: what Merge-LoraAdapter gives without -Rank).</summary>
+    public static IReadOnlyList<int> RanksFor(int taskCount, int r) => new[] { r, 2 * r, taskCount * r / 2, taskCount * r }.Distinct().OrderBy(k => k).ToArray();
 
     private IEnumerable<GridResult> RunSeed(SeedWorld world)
     {

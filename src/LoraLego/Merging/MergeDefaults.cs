@@ -8,7 +8,7 @@ namespace LoraLego.Merging;
 public static class MergeDefaults
 {
     /// <summary>Merge-LoraAdapter's -Method when not given.</summary>
-    public const string Method = IsoCMethod.MethodName;
+    public const string Method = TsvMethod.MethodName;
 
     /// <summary>
     /// The output scale when -OutputScale is not given: <see cref="OutputScaleRule.AsMerged"/> for
