@@ -35,7 +35,7 @@ internal static class PeftReader
         if (!string.Equals(config.PeftType, "LORA", StringComparison.OrdinalIgnoreCase))
         {
             throw new AdapterException(AdapterErrorIds.AdapterTypeNotSupported, LoraErrorCategory.NotImplemented, configPath,
-                $"{configPath} describes a {config.PeftType} adapter; LoraLego reads LoRA adapters only (peft_type \"LORA\").");
+                $"{configPath} describes a {config.PeftType} adapter; LoraLego reads PEFT folders of LoRA adapters only (peft_type \"LORA\")." + WayOut(config.PeftType));
         }
 
         tensorPath ??= System.IO.Path.Combine(folder, TensorFileName);
@@ -127,6 +127,16 @@ internal static class PeftReader
                 "{0} is a pickled PyTorch file; LoraLego never unpickles files (they can run code). Convert it once in Python: " +
                 "load it with PEFT (PeftModel.from_pretrained(base_model, folder)) and save it with " +
                 "model.save_pretrained(folder, safe_serialization=True), which writes {1}.", pickle, TensorFileName));
+
+    /// <summary>What a user with another PEFT type can do (empty when there is nothing to suggest).</summary>
+    private static string WayOut(string? peftType) => peftType?.ToUpperInvariant() switch
+    {
+        // PEFT stores these networks differently from LyCORIS files (conv factors transposed, and recent
+        // PEFT versions add ABBA's per-half scales α/√r beside α/r), so they are not guessed at.
+        "LOHA" or "LOKR" => " LoHa and LoKr are read from LyCORIS/kohya .safetensors files (hada_w1_a, lokr_w1, ...); PEFT's own layout of them is not read yet.",
+        "IA3" or "OFT" or "BOFT" => " It scales or rotates the base weights, so its delta is not B·A and needs the base model.",
+        _ => string.Empty,
+    };
 
     private static bool TrySplit(string key, string suffix, out string module)
     {

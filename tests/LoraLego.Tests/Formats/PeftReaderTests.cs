@@ -270,6 +270,7 @@ public class PeftReaderTests
         var e = LoadFails(dir);
         Assert.Equal("AdapterTypeNotSupported", e.ErrorId);
         Assert.Contains(type, e.Message);
+        Assert.Contains(type == "LOHA" ? "LyCORIS" : "base model", e.Message);
     }
 
     [Fact]
