@@ -131,9 +131,9 @@ internal static class PeftReader
     /// <summary>What a user with another PEFT type can do (empty when there is nothing to suggest).</summary>
     private static string WayOut(string? peftType) => peftType?.ToUpperInvariant() switch
     {
-        // PEFT stores these networks differently from LyCORIS files (conv factors transposed, and recent
-        // PEFT versions add ABBA's per-half scales α/√r beside α/r), so they are not guessed at.
-        "LOHA" or "LOKR" => " LoHa and LoKr are read from LyCORIS/kohya .safetensors files (hada_w1_a, lokr_w1, ...); PEFT's own layout of them is not read yet.",
+        // PEFT keeps these networks' scale in adapter_config.json under rules of its own (α/r, or α²/√(r·r2)
+        // for a LoHa with ABBA's Khatri-Rao product), which the reader does not apply yet: refused, never read at a guessed scale.
+        "LOHA" or "LOKR" => " LoHa and LoKr are read from LyCORIS/kohya .safetensors files (hada_w1_a, lokr_w1, ...); PEFT folders of them are not read yet.",
         "IA3" or "OFT" or "BOFT" => " It scales or rotates the base weights, so its delta is not B·A and needs the base model.",
         _ => string.Empty,
     };
