@@ -16,7 +16,7 @@ namespace LoraLego.PowerShell.Commands;
 [Cmdlet(VerbsData.Compare, "LoraAdapter", DefaultParameterSetName = PairsSet)]
 [OutputType(typeof(AdapterSimilarity), ParameterSetName = new[] { PairsSet, ReferenceSet })]
 [OutputType(typeof(SimilarityMatrix), ParameterSetName = new[] { MatrixSet })]
-public sealed class CompareLoraAdapterCommand : LoraCmdletBase
+public sealed class CompareLoraAdapterCommand : ModuleSelectingCmdletBase
 {
     private const string PairsSet = "Pairs";
     private const string ReferenceSet = "Reference";
@@ -36,14 +36,7 @@ public sealed class CompareLoraAdapterCommand : LoraCmdletBase
     [Parameter(Mandatory = true, ParameterSetName = MatrixSet)]
     public SwitchParameter Matrix { get; set; }
 
-    [Parameter]
-    [SupportsWildcards]
-    [ArgumentCompleter(typeof(ModuleNameCompleter))]
-    public string[]? Module { get; set; }
 
-    [Parameter]
-    [SupportsWildcards]
-    public string[]? Layer { get; set; }
 
     [Parameter]
     [ValidateRange(0, 256)]
@@ -60,7 +53,7 @@ public sealed class CompareLoraAdapterCommand : LoraCmdletBase
     protected override void EndProcessing()
     {
         var reference = ParameterSetName == ReferenceSet ? Reference : null;
-        var plan = new SimilarityPlan(_pool, reference, ModuleSelection.Create(Module, Layer));
+        var plan = new SimilarityPlan(_pool, reference, SelectedModules());
         if (plan.Pairs.Count == 0)
         {
             WriteError(ErrorRecords.Create("CompareNeedsTwoAdapters", ErrorCategory.InvalidArgument, _pool.FirstOrDefault()?.Name,
@@ -85,7 +78,7 @@ public sealed class CompareLoraAdapterCommand : LoraCmdletBase
 
         var summaries = plan.Summarize(results);
         foreach (var empty in summaries.Where(s => s.SharedModules == 0))
-            WriteWarning($"'{empty.Reference}' and '{empty.Other}' share no module{(Module is null && Layer is null ? string.Empty : " that matches -Module/-Layer")}: their similarity is undefined (NaN).");
+            WriteWarning($"'{empty.Reference}' and '{empty.Other}' share no module{(SelectsAll ? string.Empty : " that matches -Module/-Layer")}: their similarity is undefined (NaN).");
 
         if (Matrix)
         {

@@ -12,22 +12,13 @@ namespace LoraLego.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Measure, "LoraAdapter")]
 [OutputType(typeof(ModuleSpectrum))]
-public sealed class MeasureLoraAdapterCommand : LoraCmdletBase
+public sealed class MeasureLoraAdapterCommand : ModuleSelectingCmdletBase
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [ValidateNotNull]
     public LoraAdapter[] Adapter { get; set; } = null!;
 
-    /// <summary>Only modules whose names match these patterns (wildcards).</summary>
-    [Parameter]
-    [SupportsWildcards]
-    [ArgumentCompleter(typeof(ModuleNameCompleter))]
-    public string[]? Module { get; set; }
 
-    /// <summary>Only modules whose layer index matches these patterns (wildcards).</summary>
-    [Parameter]
-    [SupportsWildcards]
-    public string[]? Layer { get; set; }
 
     [Parameter]
     [ValidateRange(0, 256)]
@@ -35,7 +26,7 @@ public sealed class MeasureLoraAdapterCommand : LoraCmdletBase
 
     protected override void ProcessRecord()
     {
-        var selected = ModuleSelection.Create(Module, Layer);
+        var selected = SelectedModules();
         foreach (var adapter in Adapter)
         {
             if (adapter.IsDora)

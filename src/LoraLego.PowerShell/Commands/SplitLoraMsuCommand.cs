@@ -10,22 +10,13 @@ namespace LoraLego.PowerShell.Commands;
 /// <summary>Splits adapters into their Minimal Semantic Units: one object per rank of every module.</summary>
 [Cmdlet(VerbsCommon.Split, "LoraMsu")]
 [OutputType(typeof(LoraUnit))]
-public sealed class SplitLoraMsuCommand : LoraCmdletBase
+public sealed class SplitLoraMsuCommand : ModuleSelectingCmdletBase
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
     [ValidateNotNull]
     public LoraAdapter[] Adapter { get; set; } = null!;
 
-    /// <summary>Module name patterns (wildcards); a module is kept when any pattern matches.</summary>
-    [Parameter]
-    [SupportsWildcards]
-    [ArgumentCompleter(typeof(ModuleNameCompleter))]
-    public string[]? Module { get; set; }
 
-    /// <summary>Layer patterns (wildcards) matched against the module's layer index.</summary>
-    [Parameter]
-    [SupportsWildcards]
-    public string[]? Layer { get; set; }
 
     /// <summary>Multiplies every unit's scale (the adapter's weight in a merge).</summary>
     [Parameter]
@@ -34,8 +25,7 @@ public sealed class SplitLoraMsuCommand : LoraCmdletBase
 
     protected override void ProcessRecord()
     {
-        var modules = WildcardFilter.Create(Module);
-        var layers = WildcardFilter.Create(Layer);
+        var selected = SelectedModules();
         foreach (var adapter in Adapter)
         {
             if (adapter.IsDora)
@@ -53,8 +43,7 @@ public sealed class SplitLoraMsuCommand : LoraCmdletBase
             foreach (var module in adapter.Modules)
             {
                 if (StopToken.IsCancellationRequested) throw new PipelineStoppedException();
-                if (!modules.Matches(module.Name)) continue;
-                if (!layers.Matches(ModuleLayers.LayerOf(module.Name) ?? string.Empty)) continue;
+                if (!selected(module.Name)) continue;
                 for (int i = 0; i < module.Rank; i++) WriteObject(new LoraUnit(module, i, Weight));
             }
         }

@@ -40,7 +40,7 @@ public class FamilyLayout
         Family = family;
         _componentList = lazy ?? new Lazy<IReadOnlyList<ComponentLayout>>(() => eager!.AsReadOnly());
         _components = new Lazy<Dictionary<string, ComponentLayout>>(() => Components.ToDictionary(c => c.Component, StringComparer.Ordinal), LazyThreadSafetyMode.ExecutionAndPublication);
-        _roots = new HashSet<string>(roots ?? eager!.SelectMany(c => c.Paths).Select(p => p.Split('.')[0]), StringComparer.Ordinal);
+        _roots = new HashSet<string>(roots ?? eager!.SelectMany(c => c.Paths).Select(FamilyRoots.FirstSegment), StringComparer.Ordinal);
         _hints = hints.ToArray();
         _kohya = new Lazy<Dictionary<string, ModuleIdentity>>(BuildKohyaNames, LazyThreadSafetyMode.ExecutionAndPublication);
     }
@@ -52,11 +52,7 @@ public class FamilyLayout
     public ComponentLayout? Component(string component) => _components.Value.TryGetValue(component, out var c) ? c : null;
 
     /// <summary>True unless the path's first segment is none of the family's (then no component has it).</summary>
-    public bool MayHave(string path)
-    {
-        int dot = path.IndexOf('.');
-        return _roots.Contains(dot < 0 ? path : path.Substring(0, dot));
-    }
+    public bool MayHave(string path) => _roots.Contains(FamilyRoots.FirstSegment(path));
 
     /// <summary>The identity of <paramref name="path"/> in <paramref name="component"/>, or null when the family has no such layer.</summary>
     public ModuleIdentity? Find(string component, string path) =>

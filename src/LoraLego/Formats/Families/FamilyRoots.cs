@@ -22,8 +22,14 @@ internal static class FamilyRoots
     /// <summary>True when <paramref name="path"/>'s first segment starts a layer path of some known family.</summary>
     public static bool MayBeLayer(string path)
     {
-        int dot = path.IndexOf('.');
-        string first = dot < 0 ? path : path.Substring(0, dot);
+        string first = FirstSegment(path);
         return Array.IndexOf(StableDiffusion, first) >= 0 || Array.IndexOf(Flux, first) >= 0;
+    }
+
+    /// <summary>The path up to its first dot (the whole path when it has none).</summary>
+    public static string FirstSegment(string path)
+    {
+        int dot = path.IndexOf('.');
+        return dot < 0 ? path : path.Substring(0, dot);
     }
 }
